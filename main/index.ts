@@ -1,0 +1,74 @@
+/**
+ * Keyport's Electron main process: lifecycle only. One instance, one window, IPC wired through the shared dispatcher,
+ * services built from the same core the CLI uses, and a clean shutdown. Everything with logic lives elsewhere.
+ */
+import { join } from 'node:path';
+import { app, session, type BrowserWindow } from 'electron';
+import { createDispatcher } from './ipc/dispatch.ts';
+import { createHandlers } from './ipc/handlers.ts';
+import { registerIpcHandlers, windowEmitter } from './ipc/register.ts';
+import { trustedSenderPolicy } from './ipc/trusted-sender.ts';
+import { createAppServices, type AppRuntime } from './services.ts';
+import {
+  createMainWindow,
+  guardAllWebContents,
+  hardenSession,
+  registerRendererScheme,
+  serveRenderer,
+} from './window.ts';
+import { rendererOrigin } from './renderer-files.ts';
+
+registerRendererScheme();
+
+let mainWindow: BrowserWindow | undefined;
+let runtime: AppRuntime | undefined;
+
+async function start(): Promise<void> {
+  hardenSession(session.defaultSession);
+  serveRenderer(session.defaultSession, join(import.meta.dirname, '../renderer'));
+  guardAllWebContents();
+
+  const emit = windowEmitter(() => mainWindow);
+  runtime = await createAppServices({
+    appVersion: app.getVersion(),
+    dataDir: process.env['KEYPORT_DATA_DIR'] ?? app.getPath('userData'),
+    emit,
+  });
+  const dispatch = createDispatcher(
+    createHandlers(runtime.services),
+    trustedSenderPolicy({ webContentsId: () => mainWindow?.webContents.id, rendererOrigin }),
+    { onProblem: (problem) => console.warn(`[ipc] ${problem.channel}: ${problem.code}`) },
+  );
+  registerIpcHandlers(dispatch);
+  openWindow();
+}
+
+function openWindow(): void {
+  mainWindow = createMainWindow({ preloadPath: join(import.meta.dirname, '../preload/index.cjs') });
+  mainWindow.on('closed', () => {
+    mainWindow = undefined;
+  });
+}
+
+if (!app.requestSingleInstanceLock()) {
+  app.quit();
+} else {
+  app.on('second-instance', () => {
+    if (!mainWindow) return;
+    if (mainWindow.isMinimized()) mainWindow.restore();
+    mainWindow.focus();
+  });
+  app.on('window-all-closed', () => {
+    if (process.platform !== 'darwin') app.quit();
+  });
+  app.on('activate', () => {
+    if (!mainWindow && runtime) openWindow();
+  });
+  app.on('before-quit', () => {
+    void runtime?.dispose();
+  });
+  app.whenReady().then(start, (error: unknown) => {
+    console.error('Keyport could not start:', error instanceof Error ? error.message : error);
+    app.exit(1);
+  });
+}
