@@ -3,7 +3,7 @@
  * services built from the same core the CLI uses, and a clean shutdown. Everything with logic lives elsewhere.
  */
 import { join } from 'node:path';
-import { app, session, type BrowserWindow } from 'electron';
+import { app, clipboard, dialog, session, shell, type BrowserWindow } from 'electron';
 import { createDispatcher } from './ipc/dispatch.ts';
 import { createHandlers } from './ipc/handlers.ts';
 import { registerIpcHandlers, windowEmitter } from './ipc/register.ts';
@@ -33,6 +33,18 @@ async function start(): Promise<void> {
     appVersion: app.getVersion(),
     dataDir: process.env['KEYPORT_DATA_DIR'] ?? app.getPath('userData'),
     emit,
+    // The engine and openExternal check the URL's scheme before these run.
+    openBrowser: (url) => shell.openExternal(url),
+    clipboard: { writeText: (text) => clipboard.writeText(text) },
+    chooseImportFile: async () => {
+      const options = {
+        title: 'Import MCP servers',
+        properties: ['openFile' as const, 'showHiddenFiles' as const],
+        filters: [{ name: 'MCP configuration', extensions: ['json'] }],
+      };
+      const result = mainWindow ? await dialog.showOpenDialog(mainWindow, options) : await dialog.showOpenDialog(options);
+      return result.canceled ? undefined : result.filePaths[0];
+    },
   });
   const dispatch = createDispatcher(
     createHandlers(runtime.services),

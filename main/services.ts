@@ -1,27 +1,32 @@
 /**
- * The app's core services, composed from the config, the keychain, the OAuth engine and the MCP layer. Built the same
- * way for the window (main/index.ts) and the test harness, so the handlers the tests drive are the app's handlers.
+ * The app's services, composed from the core (config, keychain, OAuth engine) and the MCP layer. Built the same way
+ * for the window (main/index.ts) and the test harness, so the handlers the tests drive are the app's handlers.
  */
 import { readFileSync } from 'node:fs';
-import type { ServerStatus, ServerView } from '../preload/contract.ts';
-import { isConfigError } from './config/errors.ts';
-import { toServerViewBase, type ServerConfig } from './config/schema.ts';
-import { addServerFromInput, removeServer } from './config/servers.ts';
-import { ConfigStore } from './config/store.ts';
-import type { AppServices, ServerDirectory } from './ipc/handlers.ts';
+import { createAuthService } from './app/auth.ts';
+import { createCapabilityService, createElicitationBroker } from './app/capabilities.ts';
+import { createAppContext, type AppContext, type HostEffects } from './app/context.ts';
+import { createServerDirectory } from './app/servers.ts';
+import { createKeyportCore, type KeyportCoreOptions } from './core.ts';
+import { KeyportError } from './errors.ts';
 import type { Emit } from './ipc/events.ts';
-import { openKeychainSecrets } from './secrets/open.ts';
+import type { AppServices } from './ipc/handlers.ts';
 
 /** What the shell passes in: the side effects that differ between the app, the CLI and tests. */
-export interface AppRuntimeOptions {
+export interface AppRuntimeOptions extends Partial<HostEffects> {
   readonly appVersion: string;
   readonly dataDir: string;
   readonly emit: Emit;
+  /** Core options for tests (e.g. another secret store, a shorter refresh margin). */
+  readonly core?: Omit<KeyportCoreOptions, 'dataDir' | 'openBrowser' | 'onTrace' | 'onStatus' | 'onLoginState'>;
+  /** Connect, at start, every server that needs no sign-in or already has tokens. Default true. */
+  readonly autoConnect?: boolean;
 }
 
 /** The running core: the services the handlers use, and how to shut them down. */
 export interface AppRuntime {
   readonly services: AppServices;
+  readonly context: AppContext;
   dispose(): Promise<void>;
 }
 
@@ -31,41 +36,44 @@ export function packageVersion(): string {
   return pkg.version;
 }
 
+/** Schemes a link from a server may open in the system browser. */
+const externalSchemes = new Set(['https:', 'http:']);
+
 /** Builds the app's services for a data directory. */
 export async function createAppServices(options: AppRuntimeOptions): Promise<AppRuntime> {
-  const config = new ConfigStore(options.dataDir);
-  const secrets = openKeychainSecrets(options.dataDir);
-  const statuses = new Map<string, ServerStatus>();
+  const host: HostEffects = {
+    openBrowser:
+      options.openBrowser ??
+      (async () => {
+        throw new KeyportError('unsupported', 'This host cannot open a browser.');
+      }),
+    clipboard: options.clipboard ?? { writeText: () => undefined },
+    chooseImportFile: options.chooseImportFile ?? (async () => undefined),
+    now: options.now ?? Date.now,
+  };
 
-  const view = (server: ServerConfig): ServerView => ({
-    ...toServerViewBase(server),
-    status: statuses.get(server.id) ?? { state: 'disconnected' },
+  // The engine reports by server URL; the context maps URLs to configured servers.
+  const late: { context?: AppContext; onAuthorizationUrl?: (serverId: string, url: string) => void } = {};
+  const byUrl = async (url: string, then: (id: string) => void) => {
+    const id = await late.context?.idForUrl(url);
+    if (id !== undefined) then(id);
+  };
+  const core = createKeyportCore({
+    ...options.core,
+    dataDir: options.dataDir,
+    openBrowser: host.openBrowser,
+    onTrace: (trace) => void byUrl(trace.serverUrl, (id) => late.context?.addTrace(id, trace)),
+    onStatus: (url, status) => void byUrl(url, (id) => late.context?.setStatus(id, status)),
+    onLoginState: (url, state) => {
+      if (state.state === 'awaiting-user') void byUrl(url, (id) => late.onAuthorizationUrl?.(id, state.authorizationUrl));
+    },
   });
-  const publish = async (): Promise<readonly ServerView[]> => {
-    const all = (await config.load()).map(view);
-    options.emit('servers:onChanged', all);
-    return all;
-  };
 
-  const servers: ServerDirectory = {
-    list: async () => (await config.load()).map(view),
-    async add(input) {
-      const added = await addServerFromInput(config, secrets.records, input);
-      await publish();
-      return view(added);
-    },
-    async remove(id) {
-      try {
-        const removed = await removeServer(config, secrets.records, id);
-        statuses.delete(removed.id);
-      } catch (error) {
-        if (isConfigError(error, 'server_not_found')) return false;
-        throw error;
-      }
-      await publish();
-      return true;
-    },
-  };
+  const elicitation = createElicitationBroker(() => options.emit);
+  const context = createAppContext(core, host, options.emit, (request, signal) => elicitation.handler(request, signal));
+  const auth = createAuthService(context);
+  late.context = context;
+  late.onAuthorizationUrl = auth.onAuthorizationUrl;
 
   const services: AppServices = {
     info: () => ({
@@ -73,9 +81,45 @@ export async function createAppServices(options: AppRuntimeOptions): Promise<App
       version: options.appVersion,
       dataDir: options.dataDir,
       platform: process.platform,
-      keychain: secrets.service,
+      keychain: core.secrets().service,
     }),
-    servers,
+    async openExternal(url) {
+      const parsed = new URL(url);
+      if (!externalSchemes.has(parsed.protocol)) {
+        throw new KeyportError('unsafe_url', `Keyport only opens http and https links, not ${parsed.protocol} links.`);
+      }
+      await host.openBrowser(parsed.toString());
+      return true;
+    },
+    servers: createServerDirectory(context),
+    auth: auth.service,
+    capabilities: createCapabilityService(context, elicitation),
   };
-  return { services, dispose: async () => undefined };
+
+  if (options.autoConnect ?? true) void autoConnect(context);
+  return { services, context, dispose: () => context.mcp.closeAll() };
+}
+
+/** Warm start: reconnects every server that needs no sign-in or already holds tokens; never opens a browser. */
+async function autoConnect(context: AppContext): Promise<void> {
+  let servers;
+  try {
+    servers = await context.core.config.load();
+  } catch {
+    return; // a damaged config is reported when the window lists servers
+  }
+  await Promise.all(
+    servers.map(async (server) => {
+      try {
+        const needsTokens = server.transport !== 'stdio' && server.auth.mode !== 'none';
+        if (needsTokens && !(await context.core.engine().tokenSetView(await context.core.target(server)))) {
+          context.setStatus(server.id, { state: 'needs-sign-in' });
+          return;
+        }
+        await context.connected(server.id);
+      } catch {
+        // each connection reports its own status
+      }
+    }),
+  );
 }

@@ -77,6 +77,17 @@ export interface ServerView {
   readonly status: ServerStatus;
 }
 
+/** The Overview tab: what the server said about itself and how Keyport is authorized there. */
+export interface ServerDetailsView {
+  readonly server: ServerView;
+  readonly info?: ServerInfoView;
+  readonly resource?: string;
+  readonly authorizationServer?: string;
+  readonly registration?: TokenSetView['registration'];
+  readonly clientId?: string;
+  readonly grantedScopes: readonly string[];
+}
+
 /** What the user fills in to add or edit a server. Secrets travel only inbound, once, and are stored by main. */
 export const serverInputSchema = z
   .object({
@@ -184,10 +195,204 @@ export interface FlowTraceView {
 }
 
 // ---------------------------------------------------------------------------------------------------------------
+// MCP views: tools, resources, prompts, logs, elicitation (all plain data; server text is untrusted, render as text)
+// ---------------------------------------------------------------------------------------------------------------
+
+/** Optional hints a server gives about a tool's behaviour (MCP `ToolAnnotations`). Untrusted: display only. */
+export interface ToolAnnotationsView {
+  readonly title?: string;
+  readonly readOnlyHint?: boolean;
+  readonly destructiveHint?: boolean;
+  readonly idempotentHint?: boolean;
+  readonly openWorldHint?: boolean;
+}
+
+/** One tool as the Tools tab lists it; `inputSchema` drives the argument form. */
+export interface ToolView {
+  readonly name: string;
+  readonly title?: string;
+  readonly description?: string;
+  readonly inputSchema: Readonly<Record<string, unknown>>;
+  readonly outputSchema?: Readonly<Record<string, unknown>>;
+  readonly annotations?: ToolAnnotationsView;
+}
+
+/** Who a content block is meant for and how important it is (MCP `Annotations`). */
+export interface ContentAnnotationsView {
+  readonly audience?: readonly ('user' | 'assistant')[];
+  readonly priority?: number;
+  readonly lastModified?: string;
+}
+
+/** The contents of one resource: text or base64 bytes. */
+export type ResourceContentsView =
+  | { readonly kind: 'text'; readonly uri: string; readonly mimeType?: string; readonly text: string }
+  | { readonly kind: 'blob'; readonly uri: string; readonly mimeType?: string; readonly blob: string };
+
+/** One content block of a tool result or a prompt message, every type MCP defines. */
+export type ContentView =
+  | { readonly type: 'text'; readonly text: string; readonly annotations?: ContentAnnotationsView }
+  | { readonly type: 'image'; readonly data: string; readonly mimeType: string; readonly annotations?: ContentAnnotationsView }
+  | { readonly type: 'audio'; readonly data: string; readonly mimeType: string; readonly annotations?: ContentAnnotationsView }
+  | {
+      readonly type: 'resource_link';
+      readonly uri: string;
+      readonly name: string;
+      readonly title?: string;
+      readonly description?: string;
+      readonly mimeType?: string;
+      readonly size?: number;
+      readonly annotations?: ContentAnnotationsView;
+    }
+  | { readonly type: 'resource'; readonly resource: ResourceContentsView; readonly annotations?: ContentAnnotationsView };
+
+/** What a tool call returned. `isError: true` is a tool-level failure the user should see, not a thrown error. */
+export interface ToolResultView {
+  readonly tool: string;
+  readonly content: readonly ContentView[];
+  /** Present when the server sent it; already checked against the tool's `outputSchema`. */
+  readonly structuredContent?: Readonly<Record<string, unknown>>;
+  readonly isError: boolean;
+  readonly durationMs: number;
+}
+
+/** A progress notification of a running request. */
+export interface ProgressView {
+  readonly progress: number;
+  readonly total?: number;
+  readonly message?: string;
+}
+
+/** One resource as the Resources tab lists it. */
+export interface ResourceView {
+  readonly uri: string;
+  readonly name: string;
+  readonly title?: string;
+  readonly description?: string;
+  readonly mimeType?: string;
+  readonly size?: number;
+}
+
+/** A parameterised resource (RFC 6570 URI template). */
+export interface ResourceTemplateView {
+  readonly uriTemplate: string;
+  readonly name: string;
+  readonly title?: string;
+  readonly description?: string;
+  readonly mimeType?: string;
+}
+
+/** What reading a resource returned. */
+export interface ResourceReadView {
+  readonly uri: string;
+  readonly contents: readonly ResourceContentsView[];
+}
+
+/** One argument a prompt takes. */
+export interface PromptArgumentView {
+  readonly name: string;
+  readonly description?: string;
+  readonly required: boolean;
+}
+
+/** One prompt as the Prompts tab lists it. */
+export interface PromptView {
+  readonly name: string;
+  readonly title?: string;
+  readonly description?: string;
+  readonly arguments: readonly PromptArgumentView[];
+}
+
+/** One message of a rendered prompt. */
+export interface PromptMessageView {
+  readonly role: 'user' | 'assistant';
+  readonly content: ContentView;
+}
+
+/** A prompt rendered by the server with the given arguments. */
+export interface PromptResultView {
+  readonly name: string;
+  readonly description?: string;
+  readonly messages: readonly PromptMessageView[];
+}
+
+/** MCP log levels (RFC 5424 severities), least to most severe. */
+export type LogLevel = 'debug' | 'info' | 'notice' | 'warning' | 'error' | 'critical' | 'alert' | 'emergency';
+
+/** One log message a server sent (`notifications/message`), or a line a stdio server wrote to stderr. */
+export interface LogMessageView {
+  readonly at: number;
+  readonly level: LogLevel;
+  readonly logger?: string;
+  /** Any JSON value the server sent; rendered as text by the UI. */
+  readonly data: unknown;
+  readonly source: 'server' | 'stderr';
+}
+
+/** A server's request for input from the user (form-mode elicitation). */
+export interface ElicitationRequestView {
+  readonly serverId: string;
+  /** Unique per request, so the UI can answer the right one. */
+  readonly id: string;
+  readonly message: string;
+  /** The restricted JSON Schema (flat object of primitives) the form is built from. */
+  readonly requestedSchema: Readonly<Record<string, unknown>>;
+  /** The schema's defaults, pre-filled in the form. */
+  readonly defaults: Readonly<Record<string, unknown>>;
+}
+
+/** The user's answer to an elicitation; defaults are applied to omitted fields of an accepted answer. */
+export type ElicitationResponseView =
+  | { readonly action: 'accept'; readonly content: Readonly<Record<string, string | number | boolean | readonly string[]>> }
+  | { readonly action: 'decline' }
+  | { readonly action: 'cancel' };
+
+/** What the server said about itself at initialization. */
+export interface ServerInfoView {
+  readonly name: string;
+  readonly version: string;
+  readonly title?: string;
+  readonly protocolVersion?: string;
+  readonly instructions?: string;
+  readonly transport: 'streamable-http' | 'sse' | 'stdio';
+  readonly capabilities: {
+    readonly tools: boolean;
+    readonly resources: boolean;
+    readonly prompts: boolean;
+    readonly logging: boolean;
+    readonly completions: boolean;
+  };
+}
+
+/** What the introspection endpoint (RFC 7662) said about a token, without the token. */
+export interface IntrospectionView {
+  readonly kind: 'access' | 'refresh';
+  readonly active: boolean;
+  readonly claims: Readonly<Record<string, unknown>>;
+}
+
+/** What importing another app's MCP config did: every server, imported or skipped with the reason. */
+export interface ImportReportView {
+  readonly file: string;
+  readonly format: string;
+  readonly imported: readonly { readonly name: string; readonly url: string; readonly note?: string }[];
+  readonly skipped: readonly { readonly name: string; readonly reason: string }[];
+}
+
+/** A step-up request: the server needs more scopes for what the user tried to do. */
+export interface StepUpView {
+  readonly serverId: string;
+  readonly scopes: readonly string[];
+  readonly tool?: string;
+}
+
+// ---------------------------------------------------------------------------------------------------------------
 // Request channels
 // ---------------------------------------------------------------------------------------------------------------
 
 const serverId = z.string().min(1).max(200);
+const tokenKind = z.enum(['access', 'refresh']);
+const tokenKindWithId = z.enum(['access', 'refresh', 'id']);
 
 /**
  * Every request channel: its argument tuple (validated at runtime in main) and its result type.
@@ -195,17 +400,94 @@ const serverId = z.string().min(1).max(200);
  */
 export const requestSchemas = {
   'app:info': z.tuple([]),
+  'app:openExternal': z.tuple([z.url({ protocol: /^https?$/ }).max(4096)]),
   'servers:list': z.tuple([]),
   'servers:add': z.tuple([serverInputSchema]),
+  'servers:update': z.tuple([serverId, serverInputSchema]),
   'servers:remove': z.tuple([serverId]),
+  'servers:reorder': z.tuple([z.array(serverId).max(1000)]),
+  'servers:import': z.tuple([]),
+  'servers:connect': z.tuple([serverId]),
+  'servers:disconnect': z.tuple([serverId]),
+  'servers:info': z.tuple([serverId]),
+  'auth:signIn': z.tuple([serverId, z.object({ scope: z.string().max(1024).optional() }).strict().optional()]),
+  'auth:cancel': z.tuple([serverId]),
+  'auth:copyLink': z.tuple([serverId]),
+  'auth:signOut': z.tuple([serverId]),
+  'auth:stepUp': z.tuple([serverId, z.array(z.string().min(1).max(200)).min(1).max(50)]),
+  'auth:forgetRegistration': z.tuple([serverId]),
+  'auth:redirectUri': z.tuple([serverId]),
+  'tokens:get': z.tuple([serverId]),
+  'tokens:refresh': z.tuple([serverId]),
+  'tokens:introspect': z.tuple([serverId, tokenKind]),
+  'tokens:revoke': z.tuple([serverId, tokenKind]),
+  'tokens:copy': z.tuple([serverId, tokenKindWithId]),
+  'tokens:reveal': z.tuple([serverId, tokenKindWithId]),
+  'flows:list': z.tuple([serverId]),
+  'tools:list': z.tuple([serverId]),
+  'tools:call': z.tuple([
+    serverId,
+    z.object({
+      callId: z.string().min(1).max(100),
+      tool: z.string().min(1).max(500),
+      arguments: z.record(z.string(), z.unknown()),
+    }).strict(),
+  ]),
+  'tools:cancel': z.tuple([z.string().min(1).max(100)]),
+  'resources:list': z.tuple([serverId]),
+  'resources:read': z.tuple([serverId, z.string().min(1).max(4096)]),
+  'prompts:list': z.tuple([serverId]),
+  'prompts:get': z.tuple([serverId, z.string().min(1).max(500), z.record(z.string(), z.string().max(100_000))]),
+  'log:list': z.tuple([serverId]),
+  'elicitation:respond': z.tuple([
+    z.string().min(1).max(200),
+    z.discriminatedUnion('action', [
+      z.object({
+        action: z.literal('accept'),
+        content: z.record(z.string(), z.union([z.string(), z.number(), z.boolean(), z.array(z.string())])),
+      }).strict(),
+      z.object({ action: z.literal('decline') }).strict(),
+      z.object({ action: z.literal('cancel') }).strict(),
+    ]),
+  ]),
 } as const;
 
 /** The result type of each request channel. */
 export interface RequestResults {
   'app:info': AppInfo;
+  'app:openExternal': { readonly opened: boolean };
   'servers:list': readonly ServerView[];
   'servers:add': ServerView;
+  'servers:update': ServerView;
   'servers:remove': { readonly removed: boolean };
+  'servers:reorder': readonly ServerView[];
+  'servers:import': ImportReportView | null;
+  'servers:connect': ServerView;
+  'servers:disconnect': ServerView;
+  'servers:info': ServerDetailsView;
+  'auth:signIn': TokenSetView;
+  'auth:cancel': { readonly cancelled: boolean };
+  'auth:copyLink': { readonly copied: boolean };
+  'auth:signOut': { readonly revoked: boolean };
+  'auth:stepUp': TokenSetView;
+  'auth:forgetRegistration': { readonly forgotten: boolean };
+  'auth:redirectUri': { readonly redirectUri: string };
+  'tokens:get': TokenSetView | null;
+  'tokens:refresh': TokenSetView;
+  'tokens:introspect': IntrospectionView;
+  'tokens:revoke': TokenSetView | null;
+  'tokens:copy': { readonly copied: boolean };
+  'tokens:reveal': { readonly value: string };
+  'flows:list': readonly FlowTraceView[];
+  'tools:list': readonly ToolView[];
+  'tools:call': ToolResultView;
+  'tools:cancel': { readonly cancelled: boolean };
+  'resources:list': { readonly resources: readonly ResourceView[]; readonly templates: readonly ResourceTemplateView[] };
+  'resources:read': ResourceReadView;
+  'prompts:list': readonly PromptView[];
+  'prompts:get': PromptResultView;
+  'log:list': readonly LogMessageView[];
+  'elicitation:respond': { readonly delivered: boolean };
 }
 
 /** A request channel's name. */
@@ -228,13 +510,30 @@ export type RequestResult<C extends RequestChannel> = RequestResults[C];
 export interface EventPayloads {
   'servers:onChanged': readonly ServerView[];
   'auth:onStatus': { readonly serverId: string; readonly status: ServerStatus };
+  'auth:onStepUp': StepUpView;
+  'tokens:onChanged': { readonly serverId: string; readonly tokenSet: TokenSetView | null };
+  'flows:onTrace': { readonly serverId: string; readonly trace: FlowTraceView };
+  'tools:onProgress': { readonly callId: string; readonly progress: ProgressView };
+  'tools:onListChanged': { readonly serverId: string };
+  'log:onMessage': { readonly serverId: string; readonly message: LogMessageView };
+  'elicitation:onRequest': ElicitationRequestView;
 }
 
 /** An event channel's name. */
 export type EventChannel = keyof EventPayloads;
 
 /** The event channels as a runtime list, so the preload and the tests can enumerate them. */
-export const eventChannels = ['servers:onChanged', 'auth:onStatus'] as const satisfies readonly EventChannel[];
+export const eventChannels = [
+  'servers:onChanged',
+  'auth:onStatus',
+  'auth:onStepUp',
+  'tokens:onChanged',
+  'flows:onTrace',
+  'tools:onProgress',
+  'tools:onListChanged',
+  'log:onMessage',
+  'elicitation:onRequest',
+] as const satisfies readonly EventChannel[];
 
 // ---------------------------------------------------------------------------------------------------------------
 // The window's API: one named function per channel
@@ -243,11 +542,48 @@ export const eventChannels = ['servers:onChanged', 'auth:onStatus'] as const sat
 /** Which `window.keyport` function serves which channel; the preload and the test harness are checked against it. */
 export const apiFunctions = {
   appInfo: 'app:info',
+  openExternal: 'app:openExternal',
   listServers: 'servers:list',
   addServer: 'servers:add',
+  updateServer: 'servers:update',
   removeServer: 'servers:remove',
+  reorderServers: 'servers:reorder',
+  importServers: 'servers:import',
+  connectServer: 'servers:connect',
+  disconnectServer: 'servers:disconnect',
+  serverInfo: 'servers:info',
+  signIn: 'auth:signIn',
+  cancelSignIn: 'auth:cancel',
+  copySignInLink: 'auth:copyLink',
+  signOut: 'auth:signOut',
+  stepUp: 'auth:stepUp',
+  forgetRegistration: 'auth:forgetRegistration',
+  redirectUri: 'auth:redirectUri',
+  getTokens: 'tokens:get',
+  refreshTokens: 'tokens:refresh',
+  introspectToken: 'tokens:introspect',
+  revokeToken: 'tokens:revoke',
+  copyToken: 'tokens:copy',
+  revealToken: 'tokens:reveal',
+  listFlows: 'flows:list',
+  listTools: 'tools:list',
+  callTool: 'tools:call',
+  cancelToolCall: 'tools:cancel',
+  listResources: 'resources:list',
+  readResource: 'resources:read',
+  listPrompts: 'prompts:list',
+  getPrompt: 'prompts:get',
+  listLog: 'log:list',
+  respondToElicitation: 'elicitation:respond',
   onServersChanged: 'servers:onChanged',
   onAuthStatus: 'auth:onStatus',
+  onStepUp: 'auth:onStepUp',
+  onTokensChanged: 'tokens:onChanged',
+  onFlowTrace: 'flows:onTrace',
+  onToolProgress: 'tools:onProgress',
+  onToolsChanged: 'tools:onListChanged',
+  onLogMessage: 'log:onMessage',
+  onElicitationRequest: 'elicitation:onRequest',
 } as const satisfies Record<string, RequestChannel | EventChannel>;
 
 type RequestFunction<C extends RequestChannel> = (...args: RequestInput<C>) => Promise<IpcResult<RequestResult<C>>>;

@@ -2,28 +2,119 @@
  * The request handlers: one per contract channel, each a thin adapter from a validated IPC call to the app's
  * services. Kept free of `electron` so the Chromium test harness drives exactly these functions.
  */
-import type { AppInfo, ServerInput, ServerView } from '../../preload/contract.ts';
+import type {
+  AppInfo,
+  ElicitationResponseView,
+  FlowTraceView,
+  ImportReportView,
+  IntrospectionView,
+  LogMessageView,
+  PromptResultView,
+  PromptView,
+  ResourceReadView,
+  ResourceTemplateView,
+  ResourceView,
+  ServerDetailsView,
+  ServerInput,
+  ServerView,
+  TokenSetView,
+  ToolResultView,
+  ToolView,
+} from '../../preload/contract.ts';
 import type { Handlers } from './dispatch.ts';
 
-/** The configured servers as the window manages them (backed by the config file, the keychain and the MCP layer). */
+/** The configured servers as the window manages them. */
 export interface ServerDirectory {
   list(): Promise<readonly ServerView[]>;
   add(input: ServerInput): Promise<ServerView>;
+  update(id: string, input: ServerInput): Promise<ServerView>;
   remove(id: string): Promise<boolean>;
+  reorder(ids: readonly string[]): Promise<readonly ServerView[]>;
+  importFromFile(): Promise<ImportReportView | null>;
+  connect(id: string): Promise<ServerView>;
+  disconnect(id: string): Promise<ServerView>;
+  details(id: string): Promise<ServerDetailsView>;
+}
+
+/** Signing in and out, and the tokens Keyport holds (as views; raw values only to the clipboard or on Reveal). */
+export interface AuthService {
+  signIn(id: string, scope?: string): Promise<TokenSetView>;
+  cancel(id: string): Promise<boolean>;
+  copyLink(id: string): Promise<boolean>;
+  signOut(id: string): Promise<boolean>;
+  stepUp(id: string, scopes: readonly string[]): Promise<TokenSetView>;
+  forgetRegistration(id: string): Promise<boolean>;
+  redirectUri(id: string): Promise<string>;
+  tokens(id: string): Promise<TokenSetView | null>;
+  refresh(id: string): Promise<TokenSetView>;
+  introspect(id: string, kind: 'access' | 'refresh'): Promise<IntrospectionView>;
+  revoke(id: string, kind: 'access' | 'refresh'): Promise<TokenSetView | null>;
+  copyToken(id: string, kind: 'access' | 'refresh' | 'id'): Promise<boolean>;
+  revealToken(id: string, kind: 'access' | 'refresh' | 'id'): Promise<string>;
+  flows(id: string): Promise<readonly FlowTraceView[]>;
+}
+
+/** What a connected server offers: tools, resources, prompts, its log, and its elicitation requests. */
+export interface CapabilityService {
+  tools(id: string): Promise<readonly ToolView[]>;
+  callTool(id: string, call: { callId: string; tool: string; arguments: Record<string, unknown> }): Promise<ToolResultView>;
+  cancelCall(callId: string): Promise<boolean>;
+  resources(id: string): Promise<{ resources: readonly ResourceView[]; templates: readonly ResourceTemplateView[] }>;
+  readResource(id: string, uri: string): Promise<ResourceReadView>;
+  prompts(id: string): Promise<readonly PromptView[]>;
+  getPrompt(id: string, name: string, args: Record<string, string>): Promise<PromptResultView>;
+  log(id: string): Promise<readonly LogMessageView[]>;
+  respondToElicitation(requestId: string, response: ElicitationResponseView): Promise<boolean>;
 }
 
 /** Everything the handlers need from the rest of main; the app and the tests both build one. */
 export interface AppServices {
   readonly info: () => AppInfo;
+  readonly openExternal: (url: string) => Promise<boolean>;
   readonly servers: ServerDirectory;
+  readonly auth: AuthService;
+  readonly capabilities: CapabilityService;
 }
 
 /** Builds the complete handler table; the `Handlers` type makes a missing channel a compile error. */
 export function createHandlers(services: AppServices): Handlers {
+  const { servers, auth, capabilities } = services;
   return {
     'app:info': async () => services.info(),
-    'servers:list': async () => services.servers.list(),
-    'servers:add': async (input) => services.servers.add(input),
-    'servers:remove': async (id) => ({ removed: await services.servers.remove(id) }),
+    'app:openExternal': async (url) => ({ opened: await services.openExternal(url) }),
+    'servers:list': () => servers.list(),
+    'servers:add': (input) => servers.add(input),
+    'servers:update': (id, input) => servers.update(id, input),
+    'servers:remove': async (id) => ({ removed: await servers.remove(id) }),
+    'servers:reorder': (ids) => servers.reorder(ids),
+    'servers:import': () => servers.importFromFile(),
+    'servers:connect': (id) => servers.connect(id),
+    'servers:disconnect': (id) => servers.disconnect(id),
+    'servers:info': (id) => servers.details(id),
+    'auth:signIn': (id, options) => auth.signIn(id, options?.scope),
+    'auth:cancel': async (id) => ({ cancelled: await auth.cancel(id) }),
+    'auth:copyLink': async (id) => ({ copied: await auth.copyLink(id) }),
+    'auth:signOut': async (id) => ({ revoked: await auth.signOut(id) }),
+    'auth:stepUp': (id, scopes) => auth.stepUp(id, scopes),
+    'auth:forgetRegistration': async (id) => ({ forgotten: await auth.forgetRegistration(id) }),
+    'auth:redirectUri': async (id) => ({ redirectUri: await auth.redirectUri(id) }),
+    'tokens:get': (id) => auth.tokens(id),
+    'tokens:refresh': (id) => auth.refresh(id),
+    'tokens:introspect': (id, kind) => auth.introspect(id, kind),
+    'tokens:revoke': (id, kind) => auth.revoke(id, kind),
+    'tokens:copy': async (id, kind) => ({ copied: await auth.copyToken(id, kind) }),
+    'tokens:reveal': async (id, kind) => ({ value: await auth.revealToken(id, kind) }),
+    'flows:list': (id) => auth.flows(id),
+    'tools:list': (id) => capabilities.tools(id),
+    'tools:call': (id, call) => capabilities.callTool(id, call),
+    'tools:cancel': async (callId) => ({ cancelled: await capabilities.cancelCall(callId) }),
+    'resources:list': (id) => capabilities.resources(id),
+    'resources:read': (id, uri) => capabilities.readResource(id, uri),
+    'prompts:list': (id) => capabilities.prompts(id),
+    'prompts:get': (id, name, args) => capabilities.getPrompt(id, name, args),
+    'log:list': (id) => capabilities.log(id),
+    'elicitation:respond': async (requestId, response) => ({
+      delivered: await capabilities.respondToElicitation(requestId, response),
+    }),
   };
 }

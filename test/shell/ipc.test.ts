@@ -28,15 +28,55 @@ const server: ServerView = {
 };
 
 function spiedServices() {
+  const reject = () => vi.fn(async () => Promise.reject(new Error('not used in this test')));
   const services = {
     info: vi.fn(() => info),
+    openExternal: vi.fn(async () => true),
     servers: {
       list: vi.fn(async () => [server]),
       add: vi.fn(async () => server),
+      update: reject(),
       remove: vi.fn(async () => true),
+      reorder: reject(),
+      importFromFile: reject(),
+      connect: reject(),
+      disconnect: reject(),
+      details: reject(),
+    },
+    auth: {
+      signIn: reject(),
+      cancel: reject(),
+      copyLink: reject(),
+      signOut: reject(),
+      stepUp: reject(),
+      forgetRegistration: reject(),
+      redirectUri: reject(),
+      tokens: reject(),
+      refresh: reject(),
+      introspect: reject(),
+      revoke: reject(),
+      copyToken: reject(),
+      revealToken: reject(),
+      flows: reject(),
+    },
+    capabilities: {
+      tools: reject(),
+      callTool: reject(),
+      cancelCall: reject(),
+      resources: reject(),
+      readResource: reject(),
+      prompts: reject(),
+      getPrompt: reject(),
+      log: reject(),
+      respondToElicitation: reject(),
     },
   } satisfies AppServices;
   return services;
+}
+
+/** Every spy of a services object, to assert that none was called. */
+function allSpies(services: ReturnType<typeof spiedServices>) {
+  return [services.info, services.openExternal, ...Object.values(services.servers), ...Object.values(services.auth), ...Object.values(services.capabilities)];
 }
 
 describe('one handler per channel', () => {
@@ -101,6 +141,13 @@ describe('payload validation', () => {
     ['servers:remove', [{ id: 's1' }]],
     ['servers:remove', ['']],
     ['app:info', ['unexpected']],
+    ['app:openExternal', ['javascript:alert(1)']],
+    ['tokens:reveal', ['s1', 'password']],
+    ['tools:call', ['s1', { callId: 'c1', tool: 'x', arguments: [] }]],
+    ['tools:call', ['s1', { callId: 'c1', tool: 'x', arguments: {}, extra: 1 }]],
+    ['auth:stepUp', ['s1', []]],
+    ['elicitation:respond', ['r1', { action: 'accept', content: { a: { nested: true } } }]],
+    ['servers:reorder', ['s1']],
   ];
 
   it.each(malformed)('%s with %j never reaches the handler', async (channel, args) => {
@@ -112,9 +159,7 @@ describe('payload validation', () => {
       expect(result.error.code).toBe('ipc_invalid_arguments');
       expect(result.error.message).toContain(channel);
     }
-    expect(services.info).not.toHaveBeenCalled();
-    expect(services.servers.add).not.toHaveBeenCalled();
-    expect(services.servers.remove).not.toHaveBeenCalled();
+    for (const spy of allSpies(services)) expect(spy).not.toHaveBeenCalled();
   });
 
   it('a well-formed call reaches the handler with the validated (trimmed) value', async () => {
@@ -167,7 +212,7 @@ describe('the preload', () => {
     const api = fake.exposed.get('keyport') as Record<string, (...args: unknown[]) => unknown>;
     expect([...fake.exposed.keys()]).toEqual(['keyport']);
     expect(Object.keys(api).sort()).toEqual(Object.keys(apiFunctions).sort());
-    for (const forbidden of ['invoke', 'send', 'on', 'ipcRenderer', 'openExternal']) expect(api).not.toHaveProperty(forbidden);
+    for (const forbidden of ['invoke', 'send', 'on', 'ipcRenderer', 'shell', 'require']) expect(api).not.toHaveProperty(forbidden);
 
     const covered = new Set(Object.values(apiFunctions));
     for (const channel of [...Object.keys(requestSchemas), ...eventChannels]) expect(covered).toContain(channel);

@@ -1,0 +1,380 @@
+/**
+ * The test bed's protected MCP server: the SDK's `McpServer` over `StreamableHTTPServerTransport` (stateful, one
+ * session per `initialize`) on node:http at 127.0.0.1, behind an OAuth resource-server layer:
+ *
+ * - RFC 9728 protected resource metadata at `/.well-known/oauth-protected-resource<resourcePath>` (and at the root
+ *   `/.well-known/oauth-protected-resource`, for clients that fall back to it);
+ * - every method on the resource path needs a JWT access token for this resource (see mcp-auth.ts); otherwise
+ *   `401` with `WWW-Authenticate: Bearer resource_metadata="…", scope="…"` (+ `error="invalid_token"` when a token
+ *   was presented; the `DPoP` scheme for DPoP-bound tokens);
+ * - step-up: before the SDK sees a POST, its JSON-RPC body is inspected; a `tools/call` (alone or in a batch) of a
+ *   tool listed in `TOOL_SCOPES` whose scope the token lacks is answered `403` with
+ *   `error="insufficient_scope", scope="<needed scope>"`.
+ *
+ * `stop()` / `start()` / `restart()` keep the port (sessions are lost, as with a real restart; data is kept).
+ */
+import { createServer } from 'node:http';
+import type { IncomingMessage, Server, ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { randomUUID } from 'node:crypto';
+import { createLocalJWKSet, createRemoteJWKSet } from 'jose';
+import type { JWTVerifyGetKey } from 'jose';
+import { StreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/streamableHttp.js';
+import type { EventStore } from '@modelcontextprotocol/sdk/server/streamableHttp.js';
+import type { JSONRPCMessage } from '@modelcontextprotocol/sdk/types.js';
+import { MCP_SCOPES } from './accounts.ts';
+import type { AuthServer } from './auth-server.ts';
+import { DPOP_ALGS, createTokenVerifier, formatChallenge } from './mcp-auth.ts';
+import type { TokenVerifier, VerifiedToken } from './mcp-auth.ts';
+import { TOOL_SCOPES, createTestBedMcpServer, createTestBedState } from './mcp-tools.ts';
+import type { TestBedState } from './mcp-tools.ts';
+import { closeServer, listen, readBody } from './net.ts';
+
+/** Options of {@link startMcpServer}. Give either `authServer` or `issuer` (+ optionally `jwksUri`). */
+export interface McpServerOptions {
+  /** Port on 127.0.0.1; 0 (default) picks an ephemeral one, kept across `restart()`. */
+  readonly port?: number;
+  /** The test bed's authorization server: its issuer and keys are used, and it learns this resource's URL. */
+  readonly authServer?: AuthServer;
+  /** Issuer of accepted tokens (required without `authServer`). */
+  readonly issuer?: string;
+  /** Where the issuer's keys are; default: the `jwks_uri` of the issuer's RFC 8414 metadata. */
+  readonly jwksUri?: string;
+  /** Path of the MCP endpoint (default `/mcp`); the resource URL is `http://127.0.0.1:<port><resourcePath>`. */
+  readonly resourcePath?: string;
+  /** The `scope` of 401 challenges (default `mcp:read mcp:write`). */
+  readonly challengeScope?: string;
+  /** Keep SSE events so streams can resume with `Last-Event-ID` (default true). */
+  readonly resumable?: boolean;
+  /** Shared data; pass one to keep notes/data across separately started servers. */
+  readonly state?: TestBedState;
+}
+
+/** One HTTP request the MCP server saw (no tokens). `status` is 0 until the response is complete. */
+export interface McpRequestRecord {
+  readonly method: string;
+  readonly path: string;
+  readonly status: number;
+  /** JSON-RPC methods in a POST body (several for a batch). */
+  readonly rpcMethods: readonly string[];
+  /** `params.name` of a `tools/call`. */
+  readonly toolName: string | undefined;
+  readonly sessionId: string | undefined;
+  /** The token's `sub` when the request was authorized. */
+  readonly subject: string | undefined;
+  readonly time: number;
+}
+
+/** Filter for {@link McpTestServer.count}: every given field must match (`rpcMethod` matches any of the batch). */
+export interface McpLogFilter {
+  readonly method?: string;
+  readonly path?: string;
+  readonly status?: number;
+  readonly rpcMethod?: string;
+  readonly toolName?: string;
+  readonly subject?: string;
+}
+
+/** A running protected MCP server. */
+export interface McpTestServer {
+  readonly port: number;
+  /** Origin, `http://127.0.0.1:<port>`. */
+  readonly origin: string;
+  /** The MCP endpoint and resource identifier, e.g. `http://127.0.0.1:9001/mcp`. */
+  readonly url: string;
+  /** Where the RFC 9728 metadata is (the URL in `resource_metadata`). */
+  readonly resourceMetadataUrl: string;
+  readonly issuer: string;
+  /** Every request seen, oldest first (live view). */
+  readonly log: readonly McpRequestRecord[];
+  /** Number of open MCP sessions. */
+  readonly sessionCount: number;
+  /** True while listening. */
+  readonly running: boolean;
+  /** The per-user data. */
+  readonly state: TestBedState;
+  /** Counts logged requests matching the filter (all without one). */
+  count(filter?: McpLogFilter): number;
+  clearLog(): void;
+  /** Stops listening, ends every session and drops connections (the port stays reserved for `start()`). */
+  stop(): Promise<void>;
+  /** Listens again on the same port. */
+  start(): Promise<void>;
+  /** `stop()` then `start()`. */
+  restart(): Promise<void>;
+  /** Stops for good. */
+  close(): Promise<void>;
+}
+
+interface Session {
+  readonly transport: StreamableHTTPServerTransport;
+  readonly close: () => Promise<void>;
+}
+
+type MutableRecord = { -readonly [K in keyof McpRequestRecord]: McpRequestRecord[K] };
+
+/** Starts the protected MCP server and resolves once it listens. */
+export async function startMcpServer(options: McpServerOptions): Promise<McpTestServer> {
+  const issuerOption = options.authServer?.issuer ?? options.issuer;
+  if (!issuerOption) throw new TypeError('startMcpServer needs authServer or issuer');
+  const issuer: string = issuerOption;
+  const resourcePath = options.resourcePath ?? '/mcp';
+  const challengeScope = options.challengeScope ?? 'mcp:read mcp:write';
+  const state = options.state ?? createTestBedState();
+  const resumable = options.resumable ?? true;
+  const keys: JWTVerifyGetKey = options.authServer
+    ? createLocalJWKSet({ keys: [...options.authServer.jwks.keys] })
+    : createRemoteJWKSet(new URL(options.jwksUri ?? (await discoverJwksUri(issuer))));
+
+  const log: MutableRecord[] = [];
+  const sessions = new Map<string, Session>();
+  let verify: TokenVerifier | undefined;
+  let port = options.port ?? 0;
+  let origin = '';
+  let url = '';
+  let resourceMetadataUrl = '';
+
+  const server: Server = createServer((req, res) => {
+    handle(req, res).catch((error: unknown) => {
+      console.error('[mcp-server] request failed:', error);
+      if (!res.headersSent) sendJson(res, 500, { error: 'server_error' });
+      else res.destroy();
+    });
+  });
+
+  async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const requestUrl = new URL(req.url ?? '/', `http://${req.headers.host ?? `127.0.0.1:${port}`}`);
+    const record: MutableRecord = {
+      method: req.method ?? 'GET',
+      path: requestUrl.pathname,
+      status: 0,
+      rpcMethods: [],
+      toolName: undefined,
+      sessionId: headerValue(req, 'mcp-session-id'),
+      subject: undefined,
+      time: Date.now(),
+    };
+    log.push(record);
+    res.once('close', () => {
+      record.status = res.statusCode;
+    });
+
+    if (requestUrl.pathname === `/.well-known/oauth-protected-resource${resourcePath}` || requestUrl.pathname === '/.well-known/oauth-protected-resource') {
+      if (req.method !== 'GET' && req.method !== 'HEAD') return sendJson(res, 405, { error: 'method_not_allowed' });
+      res.setHeader('Access-Control-Allow-Origin', '*');
+      return sendJson(res, 200, {
+        resource: url,
+        authorization_servers: [issuer],
+        scopes_supported: [...MCP_SCOPES],
+        bearer_methods_supported: ['header'],
+        resource_name: 'Keyport test bed',
+        dpop_signing_alg_values_supported: [...DPOP_ALGS],
+      });
+    }
+    if (requestUrl.pathname !== resourcePath) return sendJson(res, 404, { error: 'not_found' });
+
+    const outcome = await verify!(req, requestUrl);
+    if (!outcome.ok) {
+      res.setHeader(
+        'WWW-Authenticate',
+        formatChallenge({ scheme: outcome.scheme, resourceMetadata: resourceMetadataUrl, scope: challengeScope, error: outcome.error, description: outcome.description }),
+      );
+      return sendJson(res, 401, { error: outcome.error ?? 'unauthorized', error_description: outcome.description ?? 'authorization required' });
+    }
+    const token = outcome.token;
+    record.subject = token.subject;
+
+    let body: unknown;
+    if (req.method === 'POST') {
+      try {
+        body = JSON.parse(await readBody(req));
+      } catch {
+        return sendJson(res, 400, { jsonrpc: '2.0', error: { code: -32700, message: 'Parse error' }, id: null });
+      }
+      const messages = (Array.isArray(body) ? body : [body]) as { method?: unknown; params?: { name?: unknown } }[];
+      record.rpcMethods = messages.map((m) => (typeof m?.method === 'string' ? m.method : '')).filter(Boolean);
+      for (const message of messages) {
+        if (message?.method !== 'tools/call' || typeof message.params?.name !== 'string') continue;
+        record.toolName = message.params.name;
+        const needed = TOOL_SCOPES[message.params.name];
+        if (needed && !token.scopes.includes(needed)) {
+          res.setHeader(
+            'WWW-Authenticate',
+            formatChallenge({
+              scheme: token.jkt ? 'DPoP' : 'Bearer',
+              resourceMetadata: resourceMetadataUrl,
+              scope: needed,
+              error: 'insufficient_scope',
+              description: `${message.params.name} requires ${needed}`,
+            }),
+          );
+          return sendJson(res, 403, { error: 'insufficient_scope', error_description: `${message.params.name} requires ${needed}` });
+        }
+      }
+    }
+
+    (req as IncomingMessage & { auth?: unknown }).auth = authInfo(outcome.raw, token, url);
+    const sessionId = headerValue(req, 'mcp-session-id');
+    if (sessionId) {
+      const session = sessions.get(sessionId);
+      if (!session) return sendJson(res, 404, { jsonrpc: '2.0', error: { code: -32001, message: 'Session not found' }, id: null });
+      await session.transport.handleRequest(req, res, body);
+      return;
+    }
+    if (req.method !== 'POST' || !isInitialize(body)) {
+      return sendJson(res, 400, { jsonrpc: '2.0', error: { code: -32000, message: 'Bad Request: no valid session ID provided' }, id: null });
+    }
+
+    const mcp = createTestBedMcpServer(state, { name: 'keyport-testbed', version: '1.0.0', issuer, resource: url });
+    const transport: StreamableHTTPServerTransport = new StreamableHTTPServerTransport({
+      sessionIdGenerator: () => randomUUID(),
+      ...(resumable ? { eventStore: createEventStore() } : {}),
+      onsessioninitialized: (id) => {
+        sessions.set(id, {
+          transport,
+          close: async () => {
+            await mcp.close();
+          },
+        });
+      },
+      onsessionclosed: (id) => {
+        sessions.delete(id);
+      },
+    });
+    transport.onclose = () => {
+      if (transport.sessionId) sessions.delete(transport.sessionId);
+    };
+    await mcp.connect(transport);
+    await transport.handleRequest(req, res, body);
+  }
+
+  const start = async () => {
+    await listen(server, port);
+    port = (server.address() as AddressInfo).port;
+    origin = `http://127.0.0.1:${port}`;
+    url = `${origin}${resourcePath}`;
+    resourceMetadataUrl = `${origin}/.well-known/oauth-protected-resource${resourcePath}`;
+    verify ??= createTokenVerifier({ issuer, audience: url, keys });
+    options.authServer?.addResource(url);
+  };
+  const stop = async () => {
+    const open = [...sessions.values()];
+    sessions.clear();
+    await Promise.allSettled(open.map((session) => session.close()));
+    await closeServer(server);
+    // Let in-process clients see the dropped keep-alive sockets before anyone reconnects, so a fetch right after
+    // restart() gets a fresh connection instead of a stale pooled one ("other side closed").
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  };
+  await start();
+
+  return {
+    get port() {
+      return port;
+    },
+    get origin() {
+      return origin;
+    },
+    get url() {
+      return url;
+    },
+    get resourceMetadataUrl() {
+      return resourceMetadataUrl;
+    },
+    issuer,
+    log,
+    get sessionCount() {
+      return sessions.size;
+    },
+    get running() {
+      return server.listening;
+    },
+    state,
+    count: (filter = {}) => log.filter((record) => matches(record, filter)).length,
+    clearLog: () => {
+      log.length = 0;
+    },
+    stop,
+    start,
+    restart: async () => {
+      await stop();
+      await start();
+    },
+    close: stop,
+  };
+}
+
+function matches(record: McpRequestRecord, filter: McpLogFilter): boolean {
+  if (filter.method !== undefined && record.method !== filter.method) return false;
+  if (filter.path !== undefined && record.path !== filter.path) return false;
+  if (filter.status !== undefined && record.status !== filter.status) return false;
+  if (filter.rpcMethod !== undefined && !record.rpcMethods.includes(filter.rpcMethod)) return false;
+  if (filter.toolName !== undefined && record.toolName !== filter.toolName) return false;
+  if (filter.subject !== undefined && record.subject !== filter.subject) return false;
+  return true;
+}
+
+/** The SDK's `AuthInfo`, with the caller for the tools under `extra.caller`. */
+function authInfo(raw: string, token: VerifiedToken, resource: string) {
+  return {
+    token: raw,
+    clientId: token.clientId,
+    scopes: [...token.scopes],
+    expiresAt: token.expiresAt,
+    resource: new URL(resource),
+    extra: {
+      caller: { sub: token.subject, clientId: token.clientId, scopes: token.scopes, expiresAt: token.expiresAt, claims: token.claims },
+    },
+  };
+}
+
+function isInitialize(body: unknown): boolean {
+  const messages = Array.isArray(body) ? body : [body];
+  return messages.some((m) => (m as { method?: unknown })?.method === 'initialize');
+}
+
+function headerValue(req: IncomingMessage, name: string): string | undefined {
+  const value = req.headers[name];
+  return Array.isArray(value) ? value[0] : value;
+}
+
+function sendJson(res: ServerResponse, status: number, body: unknown): void {
+  res.statusCode = status;
+  res.setHeader('Content-Type', 'application/json');
+  res.setHeader('Cache-Control', 'no-store');
+  res.end(JSON.stringify(body));
+}
+
+async function discoverJwksUri(issuer: string): Promise<string> {
+  const response = await fetch(new URL('/.well-known/oauth-authorization-server', issuer));
+  if (!response.ok) throw new Error(`cannot read authorization server metadata of ${issuer}: HTTP ${response.status}`);
+  const metadata = (await response.json()) as { jwks_uri?: unknown };
+  if (typeof metadata.jwks_uri !== 'string') throw new Error(`authorization server ${issuer} has no jwks_uri`);
+  return metadata.jwks_uri;
+}
+
+/** A per-session in-memory event store so SSE streams can be resumed with `Last-Event-ID`. */
+function createEventStore(): EventStore {
+  const events: { id: string; streamId: string; message: JSONRPCMessage }[] = [];
+  let counter = 0;
+  return {
+    async storeEvent(streamId, message) {
+      const id = `${streamId}_${++counter}`;
+      events.push({ id, streamId, message });
+      if (events.length > 1000) events.shift();
+      return id;
+    },
+    async getStreamIdForEventId(eventId) {
+      return events.find((event) => event.id === eventId)?.streamId;
+    },
+    async replayEventsAfter(lastEventId, { send }) {
+      const index = events.findIndex((event) => event.id === lastEventId);
+      if (index < 0) return '';
+      const streamId = events[index]!.streamId;
+      for (const event of events.slice(index + 1)) {
+        if (event.streamId === streamId) await send(event.id, event.message);
+      }
+      return streamId;
+    },
+  };
+}

@@ -1,0 +1,81 @@
+/**
+ * Just enough typing of `oidc-provider` (which ships none) for the test bed. Deliberately narrow: the test bed uses
+ * a handful of APIs, and the configuration object is validated by oidc-provider itself at startup.
+ */
+declare module 'oidc-provider' {
+  import type { IncomingMessage, ServerResponse } from 'node:http';
+
+  /** The parts of oidc-provider's Koa context the test bed reads or writes. */
+  export interface ProviderContext {
+    method: string;
+    path: string;
+    status: number;
+    type: string;
+    body: unknown;
+    readonly request: { readonly body?: Readonly<Record<string, unknown>> };
+    readonly oidc?: {
+      readonly route?: string;
+      readonly params?: Readonly<Record<string, unknown>>;
+      readonly client?: { readonly clientId?: string };
+    };
+  }
+
+  /** A registered client as configuration hooks receive it. */
+  export interface ProviderClient {
+    readonly clientId: string;
+    readonly clientName?: string;
+    readonly clientAuthMethod: string;
+    grantTypeAllowed(grantType: string): boolean;
+  }
+
+  /** A token or code as configuration hooks receive it. */
+  export interface ProviderToken {
+    readonly kind: string;
+    readonly clientId?: string;
+  }
+
+  /** An authorization grant (what the user consented to), stored by the provider. */
+  export interface ProviderGrant {
+    addOIDCScope(scope: string): void;
+    addOIDCClaims(claims: readonly string[]): void;
+    addResourceScope(resource: string, scope: string): void;
+    rejectResourceScope(resource: string, scope: string): void;
+    save(ttl?: number): Promise<string>;
+  }
+
+  /** The state of one login/consent interaction. */
+  export interface InteractionDetails {
+    readonly uid: string;
+    readonly prompt: { readonly name: string; readonly reasons: readonly string[]; readonly details: Readonly<Record<string, unknown>> };
+    readonly params: Readonly<Record<string, unknown>>;
+    readonly session?: { readonly accountId?: string; readonly uid?: string };
+    readonly grantId?: string;
+    readonly returnTo: string;
+  }
+
+  /** The provider application (a Koa subclass). */
+  export class Provider {
+    constructor(issuer: string, configuration?: Readonly<Record<string, unknown>>);
+    readonly issuer: string;
+    callback(): (req: IncomingMessage, res: ServerResponse) => void;
+    use(middleware: (ctx: ProviderContext, next: () => Promise<void>) => Promise<void> | void): this;
+    on(event: string, listener: (...args: never[]) => void): this;
+    interactionDetails(req: IncomingMessage, res: ServerResponse): Promise<InteractionDetails>;
+    interactionFinished(
+      req: IncomingMessage,
+      res: ServerResponse,
+      result: Readonly<Record<string, unknown>>,
+      options?: { mergeWithLastSubmission?: boolean },
+    ): Promise<void>;
+    readonly Grant: {
+      new (properties: { accountId: string; clientId: string }): ProviderGrant;
+      find(id: string): Promise<ProviderGrant | undefined>;
+    };
+    readonly Client: { find(id: string): Promise<ProviderClient | undefined> };
+  }
+
+  /** oidc-provider's error classes (only the ones the test bed throws). */
+  export const errors: {
+    readonly InvalidTarget: new (description?: string) => Error;
+  };
+}
