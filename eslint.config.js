@@ -37,6 +37,12 @@ export default tseslint.config(
     },
   },
   {
+    // CommonJS helpers (preloaded with `node --require`).
+    files: ['**/*.cjs'],
+    languageOptions: { sourceType: 'commonjs' },
+    rules: { '@typescript-eslint/no-require-imports': 'off' },
+  },
+  {
     // Tool configuration files must default-export.
     files: ['*.config.ts', '*.config.js', 'eslint.config.js'],
     rules: { 'no-restricted-syntax': 'off' },

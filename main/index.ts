@@ -33,6 +33,10 @@ async function start(): Promise<void> {
     appVersion: app.getVersion(),
     dataDir: process.env['KEYPORT_DATA_DIR'] ?? app.getPath('userData'),
     emit,
+    // `npm start` (development only) runs the demo servers and asks for them to be listed on a first run.
+    ...(!app.isPackaged && process.env['KEYPORT_DEMO_MCP_URL']
+      ? { firstRunServers: [{ url: process.env['KEYPORT_DEMO_MCP_URL'], name: 'Local demo' }] }
+      : {}),
     // The engine and openExternal check the URL's scheme before these run.
     openBrowser: (url) => shell.openExternal(url),
     clipboard: { writeText: (text) => clipboard.writeText(text) },

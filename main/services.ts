@@ -2,7 +2,8 @@
  * The app's services, composed from the core (config, keychain, OAuth engine) and the MCP layer. Built the same way
  * for the window (main/index.ts) and the test harness, so the handlers the tests drive are the app's handlers.
  */
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
+import type { ServerInput } from '../preload/contract.ts';
 import { createAuthService } from './app/auth.ts';
 import { createCapabilityService, createElicitationBroker } from './app/capabilities.ts';
 import { createAppContext, type AppContext, type HostEffects } from './app/context.ts';
@@ -21,6 +22,8 @@ export interface AppRuntimeOptions extends Partial<HostEffects> {
   readonly core?: Omit<KeyportCoreOptions, 'dataDir' | 'openBrowser' | 'onTrace' | 'onStatus' | 'onLoginState'>;
   /** Connect, at start, every server that needs no sign-in or already has tokens. Default true. */
   readonly autoConnect?: boolean;
+  /** Servers to list on the very first run (no server list yet), e.g. the local demo server in development. */
+  readonly firstRunServers?: readonly ServerInput[];
 }
 
 /** The running core: the services the handlers use, and how to shut them down. */
@@ -96,6 +99,9 @@ export async function createAppServices(options: AppRuntimeOptions): Promise<App
     capabilities: createCapabilityService(context, elicitation),
   };
 
+  if (options.firstRunServers?.length && !existsSync(core.config.file)) {
+    for (const input of options.firstRunServers) await services.servers.add(input).catch(() => undefined);
+  }
   if (options.autoConnect ?? true) void autoConnect(context);
   return { services, context, dispose: () => context.mcp.closeAll() };
 }

@@ -8,8 +8,6 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { EventChannel, EventPayloads } from '../../preload/contract.ts';
-import { createDispatcher } from '../../main/ipc/dispatch.ts';
-import { createHandlers } from '../../main/ipc/handlers.ts';
 import { createAppServices, type AppRuntime } from '../../main/services.ts';
 import { startTestBed, type TestBed } from '../servers/testbed.ts';
 import { completeLogin } from '../servers/user-agent.ts';
@@ -27,6 +25,8 @@ let clipboard: string[];
 let account = { username: 'alice', password: 'password123' };
 /** The user's browser: completes the login unless a test says the user walked away. */
 let browserCompletes = true;
+/** Which scopes the user ticks on the consent page. */
+let approveScopes: 'defaults' | 'all' = 'defaults';
 
 async function start(): Promise<AppRuntime> {
   runtime = await createAppServices({
@@ -34,7 +34,7 @@ async function start(): Promise<AppRuntime> {
     dataDir,
     emit: <C extends EventChannel>(channel: C, payload: EventPayloads[C]) => events.push({ channel, payload }),
     openBrowser: async (url) => {
-      if (browserCompletes) await completeLogin(url, account);
+      if (browserCompletes) await completeLogin(url, account, { approveScopes });
     },
     clipboard: { writeText: (text) => clipboard.push(text) },
     autoConnect: false,
@@ -55,6 +55,7 @@ beforeEach(async () => {
   clipboard = [];
   account = { username: 'alice', password: 'password123' };
   browserCompletes = true;
+  approveScopes = 'defaults';
 });
 
 afterEach(async () => {
@@ -109,7 +110,7 @@ describe('signing in from the window', () => {
     }
   });
 
-  it('bob meets a step-up on write_data: the window is told which scopes are needed', async () => {
+  it('bob meets a step-up on write_data, consents to mcp:write, and the call then succeeds', async () => {
     account = { username: 'bob', password: 'secret456' };
     const { services } = await start();
     const server = await services.servers.add({ url: bed.mcpUrl });
@@ -119,6 +120,17 @@ describe('signing in from the window', () => {
     ).rejects.toMatchObject({ code: 'insufficient_scope' });
     const stepUp = events.find((e) => e.channel === 'auth:onStepUp');
     expect(stepUp?.payload).toMatchObject({ serverId: server.id, scopes: expect.arrayContaining(['mcp:write']) });
+
+    approveScopes = 'all';
+    const upgraded = await services.auth.stepUp(server.id, ['mcp:write']);
+    expect(upgraded.scopes).toEqual(expect.arrayContaining(['mcp:read', 'mcp:write']));
+    const result = await services.capabilities.callTool(server.id, {
+      callId: 'w2',
+      tool: 'write_data',
+      arguments: { key: 'k', value: 'v' },
+    });
+    expect(result.isError).toBe(false);
+    expect(bed.mcpServer.count({ toolName: 'write_data', status: 200 })).toBeGreaterThan(0);
   });
 
   it('a server that is down gives a typed error status, not a hang', async () => {
@@ -133,7 +145,8 @@ describe('signing in from the window', () => {
     const { services } = await start();
     const server = await services.servers.add({ url: bed.mcpUrl });
     const signIn = services.auth.signIn(server.id);
-    await expect.poll(async () => (await services.servers.list())[0]?.status.state).toBe('signing-in');
+    // Wait until the browser would be showing the login page (the authorization URL is known), then give up.
+    await expect.poll(() => services.auth.copyLink(server.id).then(() => true, () => false)).toBe(true);
     expect(await services.auth.cancel(server.id)).toBe(true);
     await expect(signIn).rejects.toMatchObject({ code: 'cancelled' });
     expect(await services.auth.tokens(server.id)).toBeNull();

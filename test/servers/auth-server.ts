@@ -18,7 +18,7 @@ import type { ProviderClient, ProviderContext, ProviderToken } from 'oidc-provid
 import { exportJWK, generateKeyPair } from 'jose';
 import type { JWK } from 'jose';
 import { MCP_SCOPES, findTestAccount } from './accounts.ts';
-import { createInteractionHandler } from './auth-interactions.ts';
+import { createInteractionHandler, loadExistingGrantForStepUp } from './auth-interactions.ts';
 import { escapeHtml, htmlPage } from './html.ts';
 import { createMemoryAdapterFactory } from './memory-adapter.ts';
 import { closeServer, listen } from './net.ts';
@@ -225,6 +225,8 @@ async function buildAuthServer(
     },
     clientBasedCORS: () => true,
     interactions: { url: async (_ctx: ProviderContext, interaction: { uid: string }) => `/interaction/${interaction.uid}` },
+    // Step-up: asking again for a scope the user declined (but may be granted) brings the consent page back.
+    loadExistingGrant: (ctx: ProviderContext) => loadExistingGrantForStepUp(provider, ctx),
     renderError: async (ctx: ProviderContext, out: Record<string, string>) => {
       ctx.type = 'html';
       ctx.body = htmlPage(

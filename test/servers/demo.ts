@@ -34,7 +34,9 @@ export async function startDemo(options: DemoOptions = {}): Promise<TestBed> {
   print(`  Access tokens live    ${ttl ?? 3600} s`);
   print('  Demo accounts (test only):');
   for (const account of Object.values(ACCOUNTS)) {
-    print(`    ${account.username.padEnd(6)} / ${account.password.padEnd(12)} ${account.scopes.join(' ')}`);
+    const more = account.grantableScopes.filter((scope) => !account.defaultScopes.includes(scope));
+    const extra = more.length ? `   (+ ${more.join(' ')} on consent)` : '';
+    print(`    ${account.username.padEnd(6)} / ${account.password.padEnd(12)} ${account.defaultScopes.join(' ')}${extra}`);
   }
   return bed;
 }

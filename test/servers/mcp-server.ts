@@ -1,6 +1,8 @@
 /**
  * The test bed's protected MCP server: the SDK's `McpServer` over `StreamableHTTPServerTransport` (stateful, one
- * session per `initialize`) on node:http at 127.0.0.1, behind an OAuth resource-server layer:
+ * session per `initialize`) on node:http at 127.0.0.1 — or, for clients' fallback tests, over the legacy 2024-11-05
+ * HTTP+SSE transport (`SSEServerTransport`: a GET opens the event stream, whose first `endpoint` event names
+ * `/messages?sessionId=…` for the client's POSTs), or both — behind an OAuth resource-server layer:
  *
  * - RFC 9728 protected resource metadata at `/.well-known/oauth-protected-resource<resourcePath>` (and at the root
  *   `/.well-known/oauth-protected-resource`, for clients that fall back to it);
@@ -21,6 +23,8 @@ import { createLocalJWKSet, createRemoteJWKSet } from 'jose';
 import type { JWTVerifyGetKey } from 'jose';
 import { StreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/streamableHttp.js';
 import type { EventStore } from '@modelcontextprotocol/sdk/server/streamableHttp.js';
+import { SSEServerTransport } from '@modelcontextprotocol/sdk/server/sse.js';
+import type { AuthInfo } from '@modelcontextprotocol/sdk/server/auth/types.js';
 import type { JSONRPCMessage } from '@modelcontextprotocol/sdk/types.js';
 import { MCP_SCOPES } from './accounts.ts';
 import type { AuthServer } from './auth-server.ts';
@@ -48,7 +52,27 @@ export interface McpServerOptions {
   readonly resumable?: boolean;
   /** Shared data; pass one to keep notes/data across separately started servers. */
   readonly state?: TestBedState;
+  /**
+   * Which MCP transport to serve (default `streamable-http`). `sse`: only the legacy 2024-11-05 HTTP+SSE transport,
+   * as an old server: a GET to the MCP URL (or to `/sse`) opens the event stream, messages are POSTed to
+   * `/messages?sessionId=…`, and a POST to the MCP URL answers {@link McpServerOptions.ssePostStatus} (before any
+   * auth check: an old server has no such route), which is what makes a client fall back (MCP spec, transports,
+   * "Backwards Compatibility"). `both`: Streamable HTTP on the MCP URL and the legacy transport on `/sse` +
+   * `/messages`, like the SDK's compatible servers. Auth, 401/403 challenges and resource metadata are the same.
+   */
+  readonly transport?: McpTransportMode;
+  /** Status of a POST to the MCP URL in `sse` mode: 405 (default, with `Allow: GET`) or 404 (`not_found`). */
+  readonly ssePostStatus?: 404 | 405;
 }
+
+/** The MCP transports {@link startMcpServer} can serve (see {@link McpServerOptions.transport}). */
+export type McpTransportMode = 'streamable-http' | 'sse' | 'both';
+
+/** Where the legacy HTTP+SSE transport opens its stream (also the MCP URL itself in `sse` mode). */
+export const LEGACY_SSE_PATH = '/sse';
+
+/** Where legacy HTTP+SSE clients POST their messages (`?sessionId=<id from the endpoint event>`). */
+export const LEGACY_MESSAGES_PATH = '/messages';
 
 /** One HTTP request the MCP server saw (no tokens). `status` is 0 until the response is complete. */
 export interface McpRequestRecord {
@@ -85,9 +109,13 @@ export interface McpTestServer {
   /** Where the RFC 9728 metadata is (the URL in `resource_metadata`). */
   readonly resourceMetadataUrl: string;
   readonly issuer: string;
+  /** The transport(s) served. */
+  readonly transport: McpTransportMode;
+  /** `${origin}/sse`, the legacy HTTP+SSE stream URL, when that transport is served (`sse`, `both`); else undefined. */
+  readonly sseUrl: string | undefined;
   /** Every request seen, oldest first (live view). */
   readonly log: readonly McpRequestRecord[];
-  /** Number of open MCP sessions. */
+  /** Number of open MCP sessions (Streamable HTTP sessions plus open legacy SSE streams). */
   readonly sessionCount: number;
   /** True while listening. */
   readonly running: boolean;
@@ -111,6 +139,11 @@ interface Session {
   readonly close: () => Promise<void>;
 }
 
+interface SseSession {
+  readonly transport: SSEServerTransport;
+  readonly close: () => Promise<void>;
+}
+
 type MutableRecord = { -readonly [K in keyof McpRequestRecord]: McpRequestRecord[K] };
 
 /** Starts the protected MCP server and resolves once it listens. */
@@ -122,12 +155,17 @@ export async function startMcpServer(options: McpServerOptions): Promise<McpTest
   const challengeScope = options.challengeScope ?? 'mcp:read mcp:write';
   const state = options.state ?? createTestBedState();
   const resumable = options.resumable ?? true;
+  const mode = options.transport ?? 'streamable-http';
+  const legacy = mode !== 'streamable-http';
+  if (legacy && resourcePath === LEGACY_MESSAGES_PATH) throw new TypeError(`resourcePath ${LEGACY_MESSAGES_PATH} is taken by the legacy SSE transport`);
+  if (mode === 'both' && resourcePath === LEGACY_SSE_PATH) throw new TypeError(`resourcePath ${LEGACY_SSE_PATH} is taken by the legacy SSE transport`);
   const keys: JWTVerifyGetKey = options.authServer
     ? createLocalJWKSet({ keys: [...options.authServer.jwks.keys] })
     : createRemoteJWKSet(new URL(options.jwksUri ?? (await discoverJwksUri(issuer))));
 
   const log: MutableRecord[] = [];
   const sessions = new Map<string, Session>();
+  const sseSessions = new Map<string, SseSession>();
   let verify: TokenVerifier | undefined;
   let port = options.port ?? 0;
   let origin = '';
@@ -171,7 +209,21 @@ export async function startMcpServer(options: McpServerOptions): Promise<McpTest
         dpop_signing_alg_values_supported: [...DPOP_ALGS],
       });
     }
-    if (requestUrl.pathname !== resourcePath) return sendJson(res, 404, { error: 'not_found' });
+    const path = requestUrl.pathname;
+    const legacyStream = legacy && (path === LEGACY_SSE_PATH || (mode === 'sse' && path === resourcePath));
+    const legacyMessages = legacy && path === LEGACY_MESSAGES_PATH;
+    if (path !== resourcePath && !legacyStream && !legacyMessages) return sendJson(res, 404, { error: 'not_found' });
+    if (legacyStream && req.method !== 'GET') {
+      // An old server has no POST (or DELETE) route on its SSE URL: refused before any auth check.
+      if (mode === 'sse' && path === resourcePath && options.ssePostStatus === 404) return sendJson(res, 404, { error: 'not_found' });
+      res.setHeader('Allow', 'GET');
+      return sendJson(res, 405, { error: 'method_not_allowed' });
+    }
+    if (legacyMessages && req.method !== 'POST') {
+      res.setHeader('Allow', 'POST');
+      return sendJson(res, 405, { error: 'method_not_allowed' });
+    }
+    if (legacyMessages) record.sessionId = requestUrl.searchParams.get('sessionId') ?? undefined;
 
     const outcome = await verify!(req, requestUrl);
     if (!outcome.ok) {
@@ -214,6 +266,18 @@ export async function startMcpServer(options: McpServerOptions): Promise<McpTest
     }
 
     (req as IncomingMessage & { auth?: unknown }).auth = authInfo(outcome.raw, token, url);
+    if (legacyStream) return openLegacyStream(res, record);
+    if (legacyMessages) {
+      const session = record.sessionId ? sseSessions.get(record.sessionId) : undefined;
+      if (!session) return sendJson(res, 404, { jsonrpc: '2.0', error: { code: -32001, message: 'Session not found' }, id: null });
+      try {
+        await session.transport.handlePostMessage(req as IncomingMessage & { auth?: AuthInfo }, res, body);
+      } catch (error) {
+        // The SDK has already answered (500 when the stream is gone); nothing more to send.
+        if (!res.headersSent) throw error;
+      }
+      return;
+    }
     const sessionId = headerValue(req, 'mcp-session-id');
     if (sessionId) {
       const session = sessions.get(sessionId);
@@ -248,6 +312,29 @@ export async function startMcpServer(options: McpServerOptions): Promise<McpTest
     await transport.handleRequest(req, res, body);
   }
 
+  /** Legacy HTTP+SSE: one McpServer per GET stream; the SDK writes the `endpoint` event first. */
+  async function openLegacyStream(res: ServerResponse, record: MutableRecord): Promise<void> {
+    const mcp = createTestBedMcpServer(state, { name: 'keyport-testbed', version: '1.0.0', issuer, resource: url });
+    const transport = new SSEServerTransport(LEGACY_MESSAGES_PATH, res);
+    const id = transport.sessionId;
+    record.sessionId = id;
+    sseSessions.set(id, {
+      transport,
+      close: async () => {
+        await mcp.close();
+      },
+    });
+    transport.onclose = () => {
+      sseSessions.delete(id);
+    };
+    try {
+      await mcp.connect(transport);
+    } catch (error) {
+      sseSessions.delete(id);
+      throw error;
+    }
+  }
+
   const start = async () => {
     await listen(server, port);
     port = (server.address() as AddressInfo).port;
@@ -258,8 +345,9 @@ export async function startMcpServer(options: McpServerOptions): Promise<McpTest
     options.authServer?.addResource(url);
   };
   const stop = async () => {
-    const open = [...sessions.values()];
+    const open = [...sessions.values(), ...sseSessions.values()];
     sessions.clear();
+    sseSessions.clear();
     await Promise.allSettled(open.map((session) => session.close()));
     await closeServer(server);
     // Let in-process clients see the dropped keep-alive sockets before anyone reconnects, so a fetch right after
@@ -282,9 +370,13 @@ export async function startMcpServer(options: McpServerOptions): Promise<McpTest
       return resourceMetadataUrl;
     },
     issuer,
+    transport: mode,
+    get sseUrl() {
+      return legacy ? `${origin}${LEGACY_SSE_PATH}` : undefined;
+    },
     log,
     get sessionCount() {
-      return sessions.size;
+      return sessions.size + sseSessions.size;
     },
     get running() {
       return server.listening;

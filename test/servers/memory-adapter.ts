@@ -2,6 +2,8 @@
  * A per-instance in-memory storage adapter for oidc-provider. The built-in one shares a module-global LRU capped
  * at 1,000 entries between every provider in the process and warns on startup; tests start several authorization
  * servers in one process and benches issue many tokens, so each server gets its own unbounded map instead.
+ * Payloads are copied in and out (like a real database), so changing a loaded model, e.g. a grant's nested
+ * `rejected` scopes, changes nothing stored until it is saved.
  */
 
 interface Entry {
@@ -27,7 +29,7 @@ export function createMemoryAdapterFactory(): (model: string) => object {
       store.delete(key);
       return undefined;
     }
-    return entry.payload;
+    return structuredClone(entry.payload);
   };
 
   return (model: string) => {
@@ -35,7 +37,7 @@ export function createMemoryAdapterFactory(): (model: string) => object {
     return {
       async upsert(id: string, payload: Record<string, unknown>, expiresIn?: number) {
         const key = keyOf(id);
-        store.set(key, { payload, expiresAt: typeof expiresIn === 'number' ? Date.now() + expiresIn * 1000 : Infinity });
+        store.set(key, { payload: structuredClone(payload), expiresAt: typeof expiresIn === 'number' ? Date.now() + expiresIn * 1000 : Infinity });
         if (model === 'Session' && typeof payload.uid === 'string') sessionUids.set(payload.uid, id);
         if (typeof payload.userCode === 'string') userCodes.set(payload.userCode, id);
         if (GRANTABLE.has(model) && typeof payload.grantId === 'string') {
@@ -56,8 +58,8 @@ export function createMemoryAdapterFactory(): (model: string) => object {
         return id === undefined ? undefined : get(keyOf(id));
       },
       async consume(id: string) {
-        const payload = get(keyOf(id));
-        if (payload) payload.consumed = Math.floor(Date.now() / 1000);
+        const entry = store.get(keyOf(id));
+        if (entry) entry.payload.consumed = Math.floor(Date.now() / 1000);
       },
       async destroy(id: string) {
         store.delete(keyOf(id));

@@ -17,6 +17,9 @@ declare module 'oidc-provider' {
       readonly route?: string;
       readonly params?: Readonly<Record<string, unknown>>;
       readonly client?: { readonly clientId?: string };
+      /** The finished interaction's result while resuming (`consent.grantId` after the consent page). */
+      readonly result?: { readonly consent?: { readonly grantId?: string } };
+      readonly session?: { grantIdFor(clientId: string): string | undefined };
     };
   }
 
@@ -34,8 +37,18 @@ declare module 'oidc-provider' {
     readonly clientId?: string;
   }
 
+  /** Per-resource scopes of a grant, space-separated (the granted ones, or the `rejected` ones). */
+  export interface ProviderScopeSet {
+    resources?: Record<string, string>;
+  }
+
   /** An authorization grant (what the user consented to), stored by the provider. */
-  export interface ProviderGrant {
+  export interface ProviderGrant extends ProviderScopeSet {
+    readonly accountId: string;
+    readonly clientId: string;
+    rejected?: ProviderScopeSet;
+    /** Granted scopes for a resource minus the rejected ones, space-separated. */
+    getResourceScope(resource: string): string;
     addOIDCScope(scope: string): void;
     addOIDCClaims(claims: readonly string[]): void;
     addResourceScope(resource: string, scope: string): void;

@@ -10,16 +10,18 @@ import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import * as oauth from 'oauth4webapi';
 import { decodeJwt, decodeProtectedHeader } from 'jose';
 import { chromium } from 'playwright-core';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
+import { SSEClientTransport } from '@modelcontextprotocol/sdk/client/sse.js';
 import { startTestBed } from './testbed.ts';
 import type { TestBed } from './testbed.ts';
 import { startMcpServer } from './mcp-server.ts';
 import { CookieJar, UserAgentError, completeDeviceLogin, completeLogin } from './user-agent.ts';
+import type { ApproveScopes } from './user-agent.ts';
 
 const execFileAsync = promisify(execFile);
 const insecure = { [oauth.allowInsecureRequests]: true } as const;
@@ -88,6 +90,11 @@ interface LoginOptions {
   readonly scope?: string;
   readonly resource?: string;
   readonly dpop?: oauth.DPoPHandle;
+  /** Another registered client than the shared one (consent is remembered per user and client). */
+  readonly client?: oauth.Client;
+  readonly approveScopes?: ApproveScopes;
+  readonly cookies?: CookieJar;
+  readonly fetch?: typeof fetch;
 }
 
 /** Builds an authorization request (PKCE S256, state, resource) for the shared client and callback. */
@@ -97,7 +104,7 @@ async function authorizationRequest(options: LoginOptions = {}): Promise<{ url: 
   const state = oauth.generateRandomState();
   const url = new URL(as.authorization_endpoint!);
   url.search = new URLSearchParams({
-    client_id: client.client_id,
+    client_id: (options.client ?? client).client_id,
     redirect_uri: callback.redirectUri,
     response_type: 'code',
     scope: options.scope ?? 'mcp:read mcp:write',
@@ -112,15 +119,22 @@ async function authorizationRequest(options: LoginOptions = {}): Promise<{ url: 
 /** Authorization code + PKCE through the automated user agent; returns the token response. */
 async function login(username: string, password: string, options: LoginOptions = {}): Promise<oauth.TokenEndpointResponse> {
   const { url, verifier, state, resource } = await authorizationRequest(options);
-  const result = await completeLogin(url, { username, password });
+  const { approveScopes, cookies, fetch: agentFetch } = options;
+  const result = await completeLogin(url, { username, password }, { approveScopes, cookies, fetch: agentFetch });
   expect(result.status).toBe(200);
-  const params = oauth.validateAuthResponse(as, client, new URL(result.callbackUrl), state);
-  const response = await oauth.authorizationCodeGrantRequest(as, client, oauth.None(), params, callback.redirectUri, verifier, {
+  return exchangeCode(result.callbackUrl, state, verifier, resource, options);
+}
+
+/** Redeems the code of a callback URL for the (given or shared) client. */
+async function exchangeCode(callbackUrl: string, state: string, verifier: string, resource: string, options: LoginOptions = {}): Promise<oauth.TokenEndpointResponse> {
+  const who = options.client ?? client;
+  const params = oauth.validateAuthResponse(as, who, new URL(callbackUrl), state);
+  const response = await oauth.authorizationCodeGrantRequest(as, who, oauth.None(), params, callback.redirectUri, verifier, {
     additionalParameters: { resource },
     ...(options.dpop ? { DPoP: options.dpop } : {}),
     ...insecure,
   });
-  return oauth.processAuthorizationCodeResponse(as, client, response);
+  return oauth.processAuthorizationCodeResponse(as, who, response);
 }
 
 /** Opens an MCP session with the SDK client and a static Authorization header. */
@@ -283,6 +297,121 @@ describe('user agent', () => {
   });
 });
 
+/** A fetch for the user agent that keeps the consent pages it sees and can add fields to the consent POST. */
+function recordingFetch(pages: string[], forged: Readonly<Record<string, string>> = {}): typeof fetch {
+  return async (input, init) => {
+    let request = init;
+    if (init?.method === 'POST' && String(input).endsWith('/confirm') && Object.keys(forged).length) {
+      const body = new URLSearchParams(String(init.body));
+      for (const [name, value] of Object.entries(forged)) body.append(name, value);
+      request = { ...init, body: body.toString() };
+    }
+    const response = await fetch(input, request);
+    if (response.headers.get('content-type')?.startsWith('text/html')) {
+      const html = await response.clone().text();
+      if (html.includes('id="consent-form"')) pages.push(html);
+    }
+    return response;
+  };
+}
+
+/** The consent page's scope list as `scope → "state [x]" | "state [ ]" | "state"` (no checkbox). */
+function consentRows(html: string | undefined): Record<string, string> {
+  const rows: Record<string, string> = {};
+  for (const match of (html ?? '').matchAll(/<li data-scope="([^"]+)" data-state="([^"]+)">(.*?)<\/li>/g)) {
+    const box = /<input type="checkbox"[^>]*>/.exec(match[3] ?? '')?.[0];
+    rows[match[1] ?? ''] = `${match[2]}${box === undefined ? '' : box.includes(' checked') ? ' [x]' : ' [ ]'}`;
+  }
+  return rows;
+}
+
+/** The tools/call of write_data as a raw JSON-RPC message. */
+const writeDataCall = { jsonrpc: '2.0', id: 9, method: 'tools/call', params: { name: 'write_data', arguments: { key: 'k', value: 'v' } } };
+
+describe('step-up consent (default and grantable scopes)', () => {
+  it('gives bob mcp:read by default; consenting to mcp:write on a second authorization lets write_data through', async () => {
+    const stepUpClient = await registerNativeClient(callback.redirectUri);
+    const cookies = new CookieJar();
+    const pages: string[] = [];
+    const first = await login('bob', 'secret456', { client: stepUpClient, cookies, fetch: recordingFetch(pages) });
+    expect(decodeJwt(first.access_token).scope).toBe('mcp:read');
+    expect(consentRows(pages[0])).toEqual({ 'mcp:read': 'default [x]', 'mcp:write': 'offered [ ]' });
+
+    const session = await connectMcp(first.access_token);
+    const forbidden = await mcpPost(
+      { Authorization: `Bearer ${first.access_token}`, 'Mcp-Session-Id': session.transport.sessionId!, 'Mcp-Protocol-Version': '2025-06-18' },
+      writeDataCall,
+    );
+    expect(forbidden.status).toBe(403);
+    expect(forbidden.headers.get('www-authenticate')).toContain('error="insufficient_scope"');
+    expect(forbidden.headers.get('www-authenticate')).toContain('scope="mcp:write"');
+    await session.client.close();
+
+    // The step-up: same browser session (the grant declined mcp:write), consent only, every offered box ticked.
+    const second = await login('bob', 'not-needed', { client: stepUpClient, cookies, approveScopes: 'all', fetch: recordingFetch(pages) });
+    expect(consentRows(pages[1])).toEqual({ 'mcp:read': 'default [x]', 'mcp:write': 'offered [ ]' });
+    expect(decodeJwt(second.access_token).scope).toBe('mcp:read mcp:write');
+    const stepped = await connectMcp(second.access_token);
+    const written = await stepped.client.callTool({ name: 'write_data', arguments: { key: 'bob-color', value: 'green' } });
+    expect(written.isError).toBeFalsy();
+    await stepped.client.close();
+
+    // Consent is remembered per user and client: in a fresh browser mcp:write is now pre-checked for this client…
+    const third = await login('bob', 'secret456', { client: stepUpClient, fetch: recordingFetch(pages) });
+    expect(consentRows(pages[2])).toEqual({ 'mcp:read': 'default [x]', 'mcp:write': 'granted [x]' });
+    expect(decodeJwt(third.access_token).scope).toBe('mcp:read mcp:write');
+    // …and only for it.
+    expect(decodeJwt((await login('bob', 'secret456')).access_token).scope).toBe('mcp:read');
+  });
+
+  it('asks a web client (no forced consent) again for a declined scope, and not when nothing new is requested', async () => {
+    const web = (await oauth.processDynamicClientRegistrationResponse(
+      await oauth.dynamicClientRegistrationRequest(
+        as,
+        { application_type: 'web', redirect_uris: [callback.redirectUri], token_endpoint_auth_method: 'none', response_types: ['code'] } as Partial<oauth.Client>,
+        insecure,
+      ),
+    )) as oauth.Client;
+    const cookies = new CookieJar();
+    const pages: string[] = [];
+    const first = await login('bob', 'secret456', { client: web, cookies, fetch: recordingFetch(pages) });
+    expect(decodeJwt(first.access_token).scope).toBe('mcp:read');
+    const silent = await login('bob', 'not-needed', { client: web, cookies, scope: 'mcp:read', fetch: recordingFetch(pages) });
+    expect(decodeJwt(silent.access_token).scope).toBe('mcp:read');
+    expect(pages).toHaveLength(1);
+    const stepped = await login('bob', 'not-needed', { client: web, cookies, approveScopes: ['mcp:read', 'mcp:write'], fetch: recordingFetch(pages) });
+    expect(pages).toHaveLength(2);
+    expect(decodeJwt(stepped.access_token).scope).toBe('mcp:read mcp:write');
+  });
+
+  it('never grants bob mcp:admin, not even for a forged form; admin gets it', async () => {
+    const pages: string[] = [];
+    const options = { client: await registerNativeClient(callback.redirectUri), scope: 'mcp:read mcp:write mcp:admin' };
+    const tokens = await login('bob', 'secret456', { ...options, approveScopes: 'all', fetch: recordingFetch(pages, { scope: 'mcp:admin' }) });
+    expect(consentRows(pages[0])).toEqual({ 'mcp:read': 'default [x]', 'mcp:write': 'offered [ ]', 'mcp:admin': 'unavailable' });
+    expect(pages[0]).toContain('not available to your account');
+    expect(decodeJwt(tokens.access_token).scope).toBe('mcp:read mcp:write');
+
+    // Asking for exactly mcp:admin ticks nothing (there is no box for it): nothing granted, access_denied.
+    const { url } = await authorizationRequest(options);
+    const denied = await completeLogin(url, { username: 'bob', password: 'secret456' }, { approveScopes: ['mcp:admin'] });
+    expect(denied.params.get('error')).toBe('access_denied');
+
+    const admin = await login('admin', 'admin789', { client: await registerNativeClient(callback.redirectUri), scope: 'mcp:admin' });
+    expect(decodeJwt(admin.access_token).scope).toBe('mcp:admin');
+  });
+
+  it("keeps alice's behaviour: her defaults are all she may have, and a list ticks exactly those scopes", async () => {
+    const pages: string[] = [];
+    const options = { client: await registerNativeClient(callback.redirectUri), scope: 'mcp:read mcp:write mcp:admin' };
+    const tokens = await login('alice', 'password123', { ...options, fetch: recordingFetch(pages) });
+    expect(consentRows(pages[0])).toEqual({ 'mcp:read': 'default [x]', 'mcp:write': 'default [x]', 'mcp:admin': 'unavailable' });
+    expect(decodeJwt(tokens.access_token).scope).toBe('mcp:read mcp:write');
+    expect(decodeJwt((await login('alice', 'password123', { ...options, approveScopes: 'all' })).access_token).scope).toBe('mcp:read mcp:write');
+    expect(decodeJwt((await login('alice', 'password123', { ...options, approveScopes: ['mcp:read'] })).access_token).scope).toBe('mcp:read');
+  });
+});
+
 const CHROMIUM = '/usr/bin/chromium';
 
 describe.skipIf(!existsSync(CHROMIUM))('login pages in a real browser', () => {
@@ -329,6 +458,16 @@ describe('browser-agent script (a --browser-command stand-in)', () => {
     expect(stderr).toMatch(/^browser-agent: bob reached http:\/\/127\.0\.0\.1:\d+\/callback \(code, HTTP 200\)/);
     expect(callback.hits.length).toBe(hitsBefore + 1);
     expect(callback.hits.at(-1)?.searchParams.get('code')).toEqual(expect.any(String));
+  });
+
+  it('ticks every offered scope with KEYPORT_TEST_APPROVE_SCOPES=all', async () => {
+    const stepUpClient = await registerNativeClient(callback.redirectUri);
+    const { url, state, verifier, resource } = await authorizationRequest({ client: stepUpClient });
+    await execFileAsync(process.execPath, [script, url.href], {
+      env: { ...process.env, KEYPORT_TEST_USER: 'bob', KEYPORT_TEST_PASSWORD: '', KEYPORT_TEST_APPROVE_SCOPES: 'all' },
+    });
+    const tokens = await exchangeCode(`${callback.redirectUri}${callback.hits.at(-1)?.search ?? ''}`, state, verifier, resource, { client: stepUpClient });
+    expect(decodeJwt(tokens.access_token).scope).toBe('mcp:read mcp:write');
   });
 
   it('exits 1 with login_rejected on a wrong password', async () => {
@@ -461,6 +600,83 @@ describe('MCP server options', () => {
       expect(other.count({ rpcMethod: 'initialize', status: 200 })).toBe(1);
     } finally {
       await other.close();
+    }
+  });
+});
+
+describe('legacy HTTP+SSE transport (2024-11-05)', () => {
+  it('refuses a POST to the MCP URL, streams on GET, and applies the same 401/403 challenges and metadata', async () => {
+    const legacy = await startMcpServer({ authServer: bed.authServer, transport: 'sse' });
+    try {
+      expect(legacy.transport).toBe('sse');
+      expect(legacy.sseUrl).toBe(`${legacy.origin}/sse`);
+      // What a client's Streamable HTTP attempt meets, token or not: 405, so it falls back to GET.
+      const post = await fetch(legacy.url, {
+        method: 'POST',
+        headers: { 'Content-Type': 'application/json', Accept: 'application/json, text/event-stream' },
+        body: JSON.stringify(initialize),
+      });
+      expect(post.status).toBe(405);
+      expect(post.headers.get('allow')).toBe('GET');
+      const unauthenticated = await fetch(legacy.url, { headers: { Accept: 'text/event-stream' } });
+      expect(unauthenticated.status).toBe(401);
+      expect(unauthenticated.headers.get('www-authenticate')).toBe(`Bearer resource_metadata="${legacy.resourceMetadataUrl}", scope="mcp:read mcp:write"`);
+      const metadata = (await (await fetch(legacy.resourceMetadataUrl)).json()) as { resource: string };
+      expect(metadata.resource).toBe(legacy.url);
+
+      const tokens = await login('bob', 'secret456', { resource: legacy.url });
+      const authorization = `Bearer ${tokens.access_token}`;
+      const transport = new SSEClientTransport(new URL(legacy.url), { requestInit: { headers: { Authorization: authorization } } });
+      const mcp = new Client({ name: 'testbed-suite-sse', version: '1.0.0' });
+      await mcp.connect(transport);
+      expect(legacy.sessionCount).toBe(1);
+      expect((await mcp.listTools()).tools.map((tool) => tool.name)).toContain('write_data');
+      const read = await mcp.callTool({ name: 'read_data', arguments: {} });
+      expect(read.isError).toBeFalsy();
+      await expect(mcp.callTool({ name: 'write_data', arguments: { key: 'k', value: 'v' } })).rejects.toThrow(/HTTP 403/);
+
+      const sessionId = legacy.log.find((record) => record.method === 'GET' && record.path === '/mcp' && record.sessionId)?.sessionId;
+      const messages = `${legacy.origin}/messages?sessionId=${sessionId}`;
+      const headers = { Authorization: authorization, 'Content-Type': 'application/json' };
+      const forbidden = await fetch(messages, { method: 'POST', headers, body: JSON.stringify(writeDataCall) });
+      expect(forbidden.status).toBe(403);
+      expect(forbidden.headers.get('www-authenticate')).toBe(
+        `Bearer error="insufficient_scope", error_description="write_data requires mcp:write", resource_metadata="${legacy.resourceMetadataUrl}", scope="mcp:write"`,
+      );
+      const noToken = await fetch(messages, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(writeDataCall) });
+      expect(noToken.status).toBe(401);
+      const unknown = await fetch(`${legacy.origin}/messages?sessionId=nope`, { method: 'POST', headers, body: JSON.stringify({ jsonrpc: '2.0', method: 'notifications/initialized' }) });
+      expect(unknown.status).toBe(404);
+      expect(legacy.count({ path: '/messages', toolName: 'read_data', status: 202 })).toBe(1);
+      expect(legacy.count({ path: '/messages', toolName: 'write_data', status: 403 })).toBe(2);
+
+      await mcp.close();
+      await vi.waitFor(() => expect(legacy.sessionCount).toBe(0));
+    } finally {
+      await legacy.close();
+    }
+  });
+
+  it("serves both transports in 'both' mode, and answers 404 to the POST when asked to", async () => {
+    const both = await startMcpServer({ authServer: bed.authServer, transport: 'both' });
+    const notFound = await startMcpServer({ authServer: bed.authServer, transport: 'sse', ssePostStatus: 404 });
+    try {
+      expect((await fetch(notFound.url, { method: 'POST', body: '{}' })).status).toBe(404);
+      expect(bed.mcpServer.sseUrl).toBeUndefined();
+      expect((await fetch(`${bed.mcpServer.origin}/sse`)).status).toBe(404);
+
+      const tokens = await login('alice', 'password123', { resource: both.url });
+      const requestInit = { headers: { Authorization: `Bearer ${tokens.access_token}` } };
+      const streamable = new Client({ name: 'testbed-suite', version: '1.0.0' });
+      await streamable.connect(new StreamableHTTPClientTransport(new URL(both.url), { requestInit }));
+      const legacy = new Client({ name: 'testbed-suite-sse', version: '1.0.0' });
+      await legacy.connect(new SSEClientTransport(new URL(both.sseUrl!), { requestInit }));
+      expect(both.sessionCount).toBe(2);
+      expect((await streamable.callTool({ name: 'write_data', arguments: { key: 'both', value: 'yes' } })).isError).toBeFalsy();
+      expect((await legacy.callTool({ name: 'read_data', arguments: { key: 'both' } })).content).toEqual([{ type: 'text', text: 'both=yes' }]);
+      await Promise.all([streamable.close(), legacy.close()]);
+    } finally {
+      await Promise.all([both.close(), notFound.close()]);
     }
   });
 });

@@ -1,8 +1,9 @@
 /**
  * An automated user agent over fetch, standing in for the user's browser in tests: it opens an authorization URL,
  * keeps cookies, follows redirects by hand, fills and submits the forms it meets (login: `username`/`password`;
- * consent: the allow or deny button; any hidden inputs as they are), and stops at the redirect to the client's
- * loopback callback (RFC 8252 §7.3), which it then GETs so a real callback server receives the code.
+ * consent: the scope checkboxes as `approveScopes` says, then the allow or deny button; any hidden inputs as they
+ * are), and stops at the redirect to the client's loopback callback (RFC 8252 §7.3), which it then GETs so a real
+ * callback server receives the code.
  *
  * Works with the test bed's pages and with any AS whose pages are plain HTML forms, including one that redirects
  * straight to the callback without a login page (the MCP conformance mock AS). It never runs scripts.
@@ -18,6 +19,13 @@ export interface LoginCredentials {
 export interface CompleteLoginOptions {
   /** Which consent button to press (default `allow`). */
   readonly consent?: 'allow' | 'deny';
+  /**
+   * Which scope checkboxes (`name="scope"`, `scopes` or `scope[]`) to tick on a consent page: `defaults` (default)
+   * submits them as the page pre-checked them; `all` ticks every one offered (a step-up); a list ticks exactly the
+   * offered boxes whose value it names and unticks the rest. A scope the page offers no box for (not available to
+   * the account) cannot be ticked, as in a browser: the token's `scope` then simply lacks it.
+   */
+  readonly approveScopes?: ApproveScopes;
   /** Decides which redirect target is the client's callback. Default: an `http:` loopback URL on another origin than the authorization URL, or any non-http(s) scheme. */
   readonly isCallback?: (url: URL) => boolean;
   /** GET the callback URL (default true). With false, the URL is only reported (status 0). */
@@ -37,6 +45,9 @@ export interface CompleteLoginOptions {
    */
   readonly cookies?: CookieJar;
 }
+
+/** The scope selection of {@link CompleteLoginOptions.approveScopes}. */
+export type ApproveScopes = 'defaults' | 'all' | readonly string[];
 
 /** Where the login ended. */
 export interface LoginResult {
@@ -219,6 +230,7 @@ async function drive(
     submittedPassword = false;
     for (const field of form.fields) {
       if (field.type === 'password') submittedPassword = true;
+      if (!isTicked(field, options.approveScopes ?? 'defaults')) continue;
       values.append(field.name, fillValue(field, credentials, options.fields));
     }
     const button = chooseButton(form.buttons, options.consent ?? 'allow');
@@ -229,6 +241,15 @@ async function drive(
         ? { url: action, method: 'POST', body: values }
         : { url: new URL(`${action.origin}${action.pathname}?${values.toString()}`), method: 'GET', body: undefined };
   }
+}
+
+/** Checkboxes and radio buttons are sent only when ticked; scope checkboxes follow `approveScopes`. */
+function isTicked(field: FormField, approve: ApproveScopes): boolean {
+  if (field.type !== 'checkbox' && field.type !== 'radio') return true;
+  if (field.type === 'checkbox' && /^scopes?(\[\])?$/i.test(field.name) && approve !== 'defaults') {
+    return approve === 'all' || approve.includes(field.value);
+  }
+  return field.checked;
 }
 
 function fillValue(field: FormField, credentials: LoginCredentials, extra: Readonly<Record<string, string>> | undefined): string {
@@ -276,6 +297,8 @@ interface FormField {
   readonly name: string;
   readonly type: string;
   readonly value: string;
+  /** For checkboxes and radio buttons: pre-checked on the page. */
+  readonly checked: boolean;
 }
 
 interface FormButton {
@@ -309,8 +332,8 @@ function parseForms(html: string): ParsedForm[] {
         continue;
       }
       if (!name || type === 'button' || type === 'reset' || type === 'file') continue;
-      if ((type === 'checkbox' || type === 'radio') && !('checked' in a)) continue;
-      fields.push({ name, type, value: a.value ?? (type === 'checkbox' ? 'on' : '') });
+      const checked = (type === 'checkbox' || type === 'radio') && 'checked' in a;
+      fields.push({ name, type, value: a.value ?? (type === 'checkbox' || type === 'radio' ? 'on' : ''), checked });
     }
     for (const button of inner.matchAll(/<button\b([^>]*)>([\s\S]*?)<\/button>/gi)) {
       const a = parseAttributes(button[1] ?? '');

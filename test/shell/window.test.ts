@@ -1,5 +1,5 @@
 import { beforeEach, describe, expect, it, vi } from 'vitest';
-import { FakeBrowserWindow, FakeSession, FakeWebContents, fakeElectron } from './fake-electron.ts';
+import { FakeBrowserWindow, FakeSession, FakeWebContents, type fakeElectron } from './fake-electron.ts';
 
 const electron = vi.hoisted(() => ({ current: undefined as unknown }));
 vi.mock('electron', async () => {

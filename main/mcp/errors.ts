@@ -1,0 +1,293 @@
+/**
+ * Typed errors of the MCP connection layer. Callers (IPC, CLI, UI) branch on `code`, never on the message; every
+ * message says what the user can do next and never contains a token or a secret.
+ */
+import { ErrorCode, McpError } from '@modelcontextprotocol/sdk/types.js';
+import { StreamableHTTPError } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
+import { SseError } from '@modelcontextprotocol/sdk/client/sse.js';
+
+/** Every stable error code this layer raises. */
+export const mcpErrorCodes = [
+  /** Nothing answers at the address (refused, reset, DNS, process would not start). */
+  'server_unreachable',
+  /** Something answers, but not as an MCP server (HTML page, 404 on both transports, wrong content type). */
+  'not_mcp_server',
+  /** The server speaks MCP badly: invalid JSON, invalid JSON-RPC, unsupported protocol version. */
+  'protocol_error',
+  /** No answer within the time allowed. */
+  'timeout',
+  /** The caller cancelled the request. */
+  'cancelled',
+  /** Tool or prompt arguments do not match the declared schema. */
+  'invalid_arguments',
+  /** The server rejected a tool call with a JSON-RPC error (as opposed to an `isError` result, which is data). */
+  'tool_error',
+  /** `structuredContent` does not match the tool's `outputSchema`, or is missing. */
+  'invalid_output',
+  /** The tool, prompt or resource is not offered by the server. */
+  'not_found',
+  /** The server does not offer the capability (tools, resources, prompts, logging). */
+  'unsupported',
+  /** The server answered a request with a JSON-RPC error. */
+  'server_error',
+  /** The server needs the user to sign in (401, or the engine has no usable token). */
+  'needs_sign_in',
+  /** The server needs more scopes than the token carries (403 insufficient_scope). */
+  'insufficient_scope',
+  /** The server refused access for another reason (403 without a step-up, or the engine gave up). */
+  'access_denied',
+  /** The connection is not open (never connected, disconnected, or lost and not yet back). */
+  'not_connected',
+  /** The server configuration itself is unusable (bad URL, missing command). */
+  'invalid_config',
+] as const;
+
+/** A stable error code; see {@link mcpErrorCodes}. */
+export type McpErrorCode = (typeof mcpErrorCodes)[number];
+
+/** Facts attached to an error (never secrets). */
+export interface McpConnectionErrorDetails {
+  readonly status?: number;
+  readonly scopes?: readonly string[];
+  readonly tool?: string;
+  readonly rpcCode?: number;
+  readonly cause?: unknown;
+}
+
+/** The one error class the MCP layer throws: a stable `code` plus a message that says what to do next. */
+export class McpConnectionError extends Error {
+  readonly code: McpErrorCode;
+  readonly status?: number;
+  readonly scopes?: readonly string[];
+  readonly tool?: string;
+  readonly rpcCode?: number;
+
+  constructor(code: McpErrorCode, message: string, details: McpConnectionErrorDetails = {}) {
+    super(message, details.cause === undefined ? undefined : { cause: details.cause });
+    this.name = 'McpConnectionError';
+    this.code = code;
+    if (details.status !== undefined) this.status = details.status;
+    if (details.scopes !== undefined) this.scopes = details.scopes;
+    if (details.tool !== undefined) this.tool = details.tool;
+    if (details.rpcCode !== undefined) this.rpcCode = details.rpcCode;
+  }
+
+  /** The `{ code, message }` pair that crosses IPC (`IpcError`). */
+  toJSON(): { readonly code: string; readonly message: string } {
+    return { code: this.code, message: this.message };
+  }
+}
+
+/** True when `err` is an {@link McpConnectionError}, optionally with the given code. */
+export function isMcpConnectionError(err: unknown, code?: McpErrorCode): err is McpConnectionError {
+  return err instanceof McpConnectionError && (code === undefined || err.code === code);
+}
+
+/**
+ * A challenge the authorized fetch (the OAuth engine) reports by throwing: any error whose `code` is one of these
+ * strings is understood, without importing the engine. See README.md, "The auth seam".
+ */
+export const signInChallengeCodes: readonly string[] = ['needs_sign_in', 'not_signed_in', 'invalid_grant', 'invalid_token'];
+
+/** Error codes from the auth seam that mean "more scopes are needed" (a step-up). */
+export const stepUpChallengeCodes: readonly string[] = ['insufficient_scope'];
+
+/** Error codes from the auth seam that mean "give up": access was refused and retrying will not help. */
+export const deniedChallengeCodes: readonly string[] = ['step_up_limit', 'access_denied'];
+
+function codeOf(err: unknown): string | undefined {
+  if (typeof err === 'object' && err !== null && 'code' in err) {
+    const code = (err as { code: unknown }).code;
+    if (typeof code === 'string') return code;
+  }
+  return undefined;
+}
+
+function scopesOf(err: unknown): readonly string[] {
+  if (typeof err === 'object' && err !== null && 'scopes' in err) {
+    const scopes = (err as { scopes: unknown }).scopes;
+    if (Array.isArray(scopes)) return scopes.filter((s): s is string => typeof s === 'string');
+    if (typeof scopes === 'string') return scopes.split(' ').filter(Boolean);
+  }
+  return [];
+}
+
+const unreachableCodes = new Set([
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'ENOTFOUND',
+  'EAI_AGAIN',
+  'EHOSTUNREACH',
+  'ENETUNREACH',
+  'EPIPE',
+  'ETIMEDOUT',
+  'UND_ERR_SOCKET',
+  'UND_ERR_CLOSED',
+  'ENOENT',
+  'EACCES',
+]);
+
+/** The network-level code of a fetch failure (`TypeError: fetch failed` with a cause chain), if any. */
+export function networkCodeOf(err: unknown): string | undefined {
+  let cur: unknown = err;
+  for (let depth = 0; depth < 5 && cur !== undefined && cur !== null; depth++) {
+    const code = codeOf(cur);
+    if (code !== undefined && unreachableCodes.has(code)) return code;
+    if (cur instanceof AggregateError) {
+      for (const inner of cur.errors) {
+        const c = networkCodeOf(inner);
+        if (c !== undefined) return c;
+      }
+    }
+    cur = typeof cur === 'object' && 'cause' in cur ? (cur as { cause: unknown }).cause : undefined;
+  }
+  if (err instanceof TypeError && /fetch failed|terminated|other side closed/i.test(err.message)) return 'FETCH_FAILED';
+  if (err instanceof Error && /SSE stream disconnected|terminated|socket hang up/i.test(err.message)) return 'STREAM_CLOSED';
+  return undefined;
+}
+
+/** True when the request provably never reached the server, so it is safe to send it again (even a tool call). */
+export function isNotDelivered(err: unknown): boolean {
+  const code = networkCodeOf(err);
+  return code === 'ECONNREFUSED' || code === 'ENOTFOUND' || code === 'EAI_AGAIN';
+}
+
+/** True when the server forgot our session (restarted): a 404 on a request that carried `Mcp-Session-Id`. */
+export function isSessionLost(err: unknown): boolean {
+  return (
+    (err instanceof StreamableHTTPError && err.code === 404) ||
+    // the legacy SSE transport reports an unknown session as a plain Error
+    (err instanceof Error && /^Error POSTing to endpoint \(HTTP 404\)/.test(err.message)) ||
+    isMcpConnectionError(err, 'not_connected')
+  );
+}
+
+/** The `host:port` of a URL, safe to show (no path, no query). */
+function where(url: string | undefined): string {
+  if (url === undefined) return 'the server';
+  try {
+    return new URL(url).host;
+  } catch {
+    return 'the server';
+  }
+}
+
+/** Context for turning a low-level failure into a typed error. */
+export interface ErrorContext {
+  readonly url?: string;
+  readonly what?: string;
+  readonly tool?: string;
+  readonly timeoutMs?: number;
+  readonly cancelled?: boolean;
+}
+
+/**
+ * Turns anything thrown by the SDK, the transport or the injected fetch into an {@link McpConnectionError}.
+ * The original error is kept as `cause` for logs; its message is never shown because it may echo server text.
+ */
+export function toMcpError(err: unknown, ctx: ErrorContext = {}): McpConnectionError {
+  if (err instanceof McpConnectionError) return err;
+  const host = where(ctx.url);
+  const what = ctx.what ?? 'The request';
+  const code = codeOf(err);
+  if (code !== undefined && signInChallengeCodes.includes(code)) {
+    return new McpConnectionError('needs_sign_in', `Sign in to ${host} again, then retry.`, { cause: err });
+  }
+  if (code !== undefined && stepUpChallengeCodes.includes(code)) {
+    const scopes = scopesOf(err);
+    const tool = ctx.tool;
+    return new McpConnectionError(
+      'insufficient_scope',
+      `${tool !== undefined ? `The tool "${tool}"` : 'This request'} needs more access${scopes.length > 0 ? ` (${scopes.join(' ')})` : ''}: approve the additional permissions, then retry.`,
+      { scopes, cause: err, ...(tool !== undefined ? { tool } : {}) },
+    );
+  }
+  if (code !== undefined && deniedChallengeCodes.includes(code)) {
+    return new McpConnectionError('access_denied', `${host} refused access. Check the account's permissions, then sign in again.`, { cause: err });
+  }
+  if (ctx.cancelled === true || (err instanceof Error && err.name === 'AbortError')) {
+    return new McpConnectionError('cancelled', `${what} was cancelled.`, { cause: err });
+  }
+  if (err instanceof McpError) {
+    if (err.code === ErrorCode.RequestTimeout) {
+      return new McpConnectionError(
+        'timeout',
+        `${what} got no answer from ${host}${ctx.timeoutMs !== undefined ? ` within ${Math.round(ctx.timeoutMs / 1000)} s` : ''}. Check that the server is running, then retry.`,
+        { cause: err, rpcCode: err.code },
+      );
+    }
+    if (err.code === ErrorCode.ConnectionClosed) {
+      return new McpConnectionError('server_unreachable', `The connection to ${host} closed. Keyport will reconnect; retry in a moment.`, {
+        cause: err,
+        rpcCode: err.code,
+      });
+    }
+    if (err.code === ErrorCode.MethodNotFound) {
+      return new McpConnectionError('unsupported', `${host} does not support this request.`, { cause: err, rpcCode: err.code });
+    }
+    if (ctx.tool !== undefined) {
+      if (err.code === ErrorCode.InvalidParams) {
+        return new McpConnectionError('tool_error', `${host} rejected the call to "${ctx.tool}" (invalid parameters or unknown tool). Refresh the tool list and check the arguments.`, {
+          cause: err,
+          rpcCode: err.code,
+          tool: ctx.tool,
+        });
+      }
+      return new McpConnectionError('tool_error', `The tool "${ctx.tool}" failed on ${host} (error ${err.code}). Retry, or report it to the server's maintainer.`, {
+        cause: err,
+        rpcCode: err.code,
+        tool: ctx.tool,
+      });
+    }
+    if (err.code === ErrorCode.ParseError || err.code === ErrorCode.InvalidRequest) {
+      return new McpConnectionError('protocol_error', `${host} could not understand Keyport's request (error ${err.code}). Check that the server supports this MCP version.`, {
+        cause: err,
+        rpcCode: err.code,
+      });
+    }
+    return new McpConnectionError('server_error', `${host} answered with an error (${err.code}). Retry, or check the server's logs.`, {
+      cause: err,
+      rpcCode: err.code,
+    });
+  }
+  if (err instanceof StreamableHTTPError || err instanceof SseError) {
+    const status = err.code;
+    if (status === 401) {
+      return new McpConnectionError('needs_sign_in', `${host} needs you to sign in. Sign in, then connect again.`, { status, cause: err });
+    }
+    if (status === 403) {
+      return new McpConnectionError('access_denied', `${host} refused access (403). Check the account's permissions, then sign in again.`, { status, cause: err });
+    }
+    if (status === 404 || status === 405 || status === -1 || (status !== undefined && status >= 400 && status < 500)) {
+      return new McpConnectionError('not_mcp_server', `${host} does not answer as an MCP server at this address. Check the URL (it usually ends in /mcp or /sse).`, {
+        status,
+        cause: err,
+      });
+    }
+    if (status === undefined) {
+      // The event stream failed without an HTTP answer: the network, not the server's content.
+      return new McpConnectionError('server_unreachable', `The event stream from ${host} broke. Check that the server is running; Keyport will keep retrying.`, {
+        cause: err,
+      });
+    }
+    if (status >= 500) {
+      return new McpConnectionError('server_unreachable', `${host} is failing (HTTP ${status}). Try again later.`, { status, cause: err });
+    }
+    return new McpConnectionError('protocol_error', `${host} broke the MCP transport rules. Check the server, then reconnect.`, { cause: err });
+  }
+  if (networkCodeOf(err) !== undefined) {
+    return new McpConnectionError('server_unreachable', `Nothing answers at ${host}. Check that the server is running and the address is right; Keyport will keep retrying.`, {
+      cause: err,
+    });
+  }
+  if (err instanceof SyntaxError || (err instanceof Error && (err.name === 'ZodError' || /JSON|json/.test(err.message)))) {
+    return new McpConnectionError('protocol_error', `${host} sent something that is not valid MCP. Check that the URL points at an MCP server.`, { cause: err });
+  }
+  if (err instanceof Error && /protocol version is not supported/i.test(err.message)) {
+    return new McpConnectionError('protocol_error', `${host} speaks an MCP version Keyport does not support. Update the server or Keyport.`, { cause: err });
+  }
+  if (err instanceof Error && /does not support/i.test(err.message)) {
+    return new McpConnectionError('unsupported', `${host} does not offer this feature.`, { cause: err });
+  }
+  return new McpConnectionError('protocol_error', `${what} to ${host} failed unexpectedly. Reconnect, and check the server's logs if it happens again.`, { cause: err });
+}
