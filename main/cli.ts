@@ -1,0 +1,70 @@
+/**
+ * The `keyport` command (DESIGN.md "The CLI contract"): the same core as the app (server list, keychain, OAuth
+ * engine, MCP connections) with no Electron. `main()` returns the exit code; it prints results on stdout (JSON with
+ * `--json`) and exactly one line per failure on stderr.
+ */
+import { helpText, parseCommandLine } from './cli/args.ts';
+import type { ParsedArgs } from './cli/args.ts';
+import { login, logout, status, token } from './cli/auth.ts';
+import { CliContext } from './cli/context.ts';
+import type { CliDeps } from './cli/context.ts';
+import { ExitCode, toCliFailure } from './cli/errors.ts';
+import { processIo } from './cli/io.ts';
+import type { CliIo } from './cli/io.ts';
+import { call, tools } from './cli/mcp.ts';
+import { importCommand, serversAdd, serversList, serversRemove } from './cli/servers.ts';
+
+export type { CliIo } from './cli/io.ts';
+export type { CliDeps } from './cli/context.ts';
+export { ExitCode } from './cli/errors.ts';
+
+/** The version `keyport --version` prints. */
+export const CLI_VERSION = '0.1.0';
+
+async function dispatch(ctx: CliContext, parsed: ParsedArgs): Promise<void> {
+  switch (parsed.command) {
+    case 'servers list':
+      return serversList(ctx);
+    case 'servers add':
+      return serversAdd(ctx, parsed);
+    case 'servers remove':
+      return serversRemove(ctx, parsed);
+    case 'import':
+      return importCommand(ctx, parsed);
+    case 'login':
+      return login(ctx, parsed);
+    case 'logout':
+      return logout(ctx, parsed);
+    case 'status':
+      return status(ctx, parsed);
+    case 'token':
+      return token(ctx, parsed);
+    case 'tools':
+      return tools(ctx, parsed);
+    case 'call':
+      return call(ctx, parsed);
+    case 'help':
+      ctx.io.stdout(helpText());
+      return;
+    case 'version':
+      ctx.io.stdout(ctx.json ? JSON.stringify({ version: CLI_VERSION }) : `keyport ${CLI_VERSION}`);
+      return;
+  }
+}
+
+/** Runs one command line (argv without `node` and the script) and returns the exit code. */
+export async function main(argv: readonly string[], io: CliIo = processIo(), deps: CliDeps = {}): Promise<number> {
+  const json = argv.includes('--json');
+  try {
+    const parsed = parseCommandLine(argv);
+    const ctx = new CliContext(io, { json: parsed.json, ...(parsed.dataDir !== undefined && { dataDir: parsed.dataDir }) }, deps);
+    await dispatch(ctx, parsed);
+    return ExitCode.ok;
+  } catch (err) {
+    const failure = toCliFailure(err);
+    const hint = failure.exitCode === ExitCode.usage ? ' (see keyport --help)' : '';
+    io.stderr(`keyport: ${failure.message}${hint}`);
+    if (json) io.stdout(JSON.stringify({ error: { code: failure.code, message: failure.message } }));
+    return failure.exitCode;
+  }
+}

@@ -1,0 +1,220 @@
+/**
+ * The command line, parsed against DESIGN.md's contract: global options anywhere (`--data-dir DIR`, `--json`), one
+ * command (with `servers` taking a sub-command), and each command's own options and positional arguments. Anything
+ * else is a {@link UsageError} (exit 2).
+ */
+import { parseArgs } from 'node:util';
+import { UsageError } from './errors.ts';
+
+/** Every command the CLI knows, `servers` sub-commands spelt out. */
+export type CommandName =
+  | 'servers list'
+  | 'servers add'
+  | 'servers remove'
+  | 'login'
+  | 'logout'
+  | 'status'
+  | 'token'
+  | 'tools'
+  | 'call'
+  | 'import'
+  | 'help'
+  | 'version';
+
+type OptionSpec = { readonly type: 'string' | 'boolean'; readonly short?: string };
+
+interface CommandSpec {
+  readonly usage: string;
+  readonly summary: string;
+  readonly options: Readonly<Record<string, OptionSpec>>;
+  /** Names of the positional arguments; a trailing `?` marks an optional one. */
+  readonly positionals: readonly string[];
+}
+
+const globalOptions: Readonly<Record<string, OptionSpec>> = {
+  'data-dir': { type: 'string' },
+  json: { type: 'boolean' },
+  help: { type: 'boolean', short: 'h' },
+};
+
+/** The contract: usage line, summary, options and positionals of each command. */
+export const commandSpecs: Readonly<Record<Exclude<CommandName, 'help' | 'version'>, CommandSpec>> = {
+  'servers list': { usage: 'servers list', summary: 'list the configured servers', options: {}, positionals: [] },
+  'servers add': {
+    usage:
+      'servers add <url> [--name N] [--client-id ID] [--client-secret-stdin] [--scope S] [--callback-port P] [--no-resource-param]',
+    summary: 'add a server (a client secret is read from stdin and kept in the keychain)',
+    options: {
+      name: { type: 'string' },
+      'client-id': { type: 'string' },
+      'client-secret-stdin': { type: 'boolean' },
+      scope: { type: 'string' },
+      'callback-port': { type: 'string' },
+      'no-resource-param': { type: 'boolean' },
+    },
+    positionals: ['url'],
+  },
+  'servers remove': { usage: 'servers remove <server>', summary: 'remove a server and its stored secrets', options: {}, positionals: ['server'] },
+  login: {
+    usage: 'login <server> [--scope S] [--browser-command CMD] [--timeout SECONDS]',
+    summary: 'sign in through the browser',
+    options: { scope: { type: 'string' }, 'browser-command': { type: 'string' }, timeout: { type: 'string' } },
+    positionals: ['server'],
+  },
+  logout: { usage: 'logout <server>', summary: 'revoke at the authorization server where possible, then forget the tokens', options: {}, positionals: ['server'] },
+  status: { usage: 'status [<server>]', summary: 'signed-out | signed-in (expires in …) | expired | error …', options: {}, positionals: ['server?'] },
+  token: {
+    usage: 'token <server> [--reveal]',
+    summary: 'show the decoded token; the raw token only with --reveal',
+    options: { reveal: { type: 'boolean' } },
+    positionals: ['server'],
+  },
+  tools: { usage: 'tools <server>', summary: "list the server's tools", options: {}, positionals: ['server'] },
+  call: {
+    usage: 'call <server> <tool> [--args JSON]',
+    summary: 'call a tool with JSON arguments',
+    options: { args: { type: 'string' } },
+    positionals: ['server', 'tool'],
+  },
+  import: {
+    usage: 'import <file>',
+    summary: 'import servers from Claude Desktop / Claude Code / VS Code / Cursor MCP configs',
+    options: {},
+    positionals: ['file'],
+  },
+};
+
+/** The whole `--help` text. */
+export function helpText(): string {
+  const lines = ['Usage: keyport [--data-dir DIR] [--json] <command>', '', 'Commands:'];
+  for (const spec of Object.values(commandSpecs)) lines.push(`  ${spec.usage}`, `      ${spec.summary}`);
+  lines.push(
+    '',
+    'Global options:',
+    '  --data-dir DIR   use DIR for the server list (also KEYPORT_DATA_DIR); secrets stay in the OS keychain',
+    '  --json           machine-readable output on stdout',
+    '',
+    '<server> is a configured name or id, or a URL (a new URL is added on first use).',
+    'Exit codes: 0 success, 1 failure, 2 usage error, 130 cancelled.',
+  );
+  return lines.join('\n');
+}
+
+/** A parsed command line. */
+export interface ParsedArgs {
+  readonly command: CommandName;
+  readonly dataDir?: string;
+  readonly json: boolean;
+  /** Positional arguments by name (see the command's spec). */
+  readonly args: Readonly<Record<string, string>>;
+  /** The command's options, by long name. */
+  readonly options: Readonly<Record<string, string | boolean>>;
+}
+
+/** Finds the command words (skipping global options and their values) and their indexes in argv. */
+function findCommand(argv: readonly string[]): { words: string[]; indexes: number[] } {
+  const words: string[] = [];
+  const indexes: number[] = [];
+  for (let i = 0; i < argv.length && words.length < 2; i++) {
+    const token = argv[i] as string;
+    if (token === '--') break;
+    if (token === '--data-dir') {
+      i++;
+      continue;
+    }
+    if (token.startsWith('-')) {
+      // Before the command any option may appear; between `servers` and its sub-command only the global ones.
+      if (words.length === 0 || token === '--json' || token === '--help' || token === '-h' || token.startsWith('--data-dir=')) continue;
+      break;
+    }
+    if (words.length === 1 && words[0] !== 'servers') break;
+    words.push(token);
+    indexes.push(i);
+  }
+  return { words, indexes };
+}
+
+/** Rewrites node's parseArgs errors into one short sentence naming the command. */
+function usageFrom(err: unknown, command: string): UsageError {
+  const code = (err as { code?: string }).code;
+  const message = err instanceof Error ? err.message : String(err);
+  const option = message.match(/'(-[^' ]+)/)?.[1] ?? '';
+  if (code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION') return new UsageError(`unknown option ${option} for "${command}"`);
+  if (code === 'ERR_PARSE_ARGS_INVALID_OPTION_VALUE') {
+    return new UsageError(/missing/.test(message) ? `option ${option} needs a value` : `option ${option} takes no value`);
+  }
+  return new UsageError(message.split('\n')[0] ?? message);
+}
+
+/** Parses argv (without `node` and the script) into a {@link ParsedArgs}; throws {@link UsageError}. */
+export function parseCommandLine(argv: readonly string[]): ParsedArgs {
+  const { words, indexes } = findCommand(argv);
+  const rest = argv.filter((_, i) => !indexes.includes(i));
+  if (words.length === 0) {
+    const parsed = safeParse(rest, globalOptions, 'keyport', true);
+    if (parsed.values.help === true || argv.length === 0) return base('help', parsed.values);
+    if (parsed.values.version === true) return base('version', parsed.values);
+    throw new UsageError('no command given');
+  }
+  const [first, second] = words as [string, string | undefined];
+  if (first === 'help') return base('help', safeParse(rest, globalOptions, 'help', true).values);
+  let name: CommandName;
+  if (first === 'servers') {
+    if (second === undefined) throw new UsageError('"servers" needs a sub-command: list, add or remove');
+    const candidate = `servers ${second}`;
+    if (!(candidate in commandSpecs)) throw new UsageError(`unknown command "servers ${second}" (use list, add or remove)`);
+    name = candidate as CommandName;
+  } else if (first in commandSpecs) {
+    name = first as CommandName;
+  } else {
+    throw new UsageError(`unknown command "${first}"`);
+  }
+  const spec = commandSpecs[name as keyof typeof commandSpecs];
+  const parsed = safeParse(rest, { ...globalOptions, ...spec.options }, name, false);
+  if (parsed.values.help === true) return base('help', parsed.values);
+  const args: Record<string, string> = {};
+  const required = spec.positionals.filter((p) => !p.endsWith('?'));
+  if (parsed.positionals.length < required.length) {
+    throw new UsageError(`"${name}" needs <${required[parsed.positionals.length] ?? ''}>: keyport ${spec.usage}`);
+  }
+  if (parsed.positionals.length > spec.positionals.length) {
+    throw new UsageError(`unexpected argument "${parsed.positionals[spec.positionals.length] ?? ''}" for "${name}"`);
+  }
+  spec.positionals.forEach((p, i) => {
+    const value = parsed.positionals[i];
+    if (value !== undefined) args[p.replace('?', '')] = value;
+  });
+  const options: Record<string, string | boolean> = {};
+  for (const key of Object.keys(spec.options)) {
+    const value = parsed.values[key];
+    if (value !== undefined) options[key] = value;
+  }
+  return { ...base(name, parsed.values), args, options };
+}
+
+function base(command: CommandName, values: Record<string, string | boolean | undefined>): ParsedArgs {
+  const dataDir = values['data-dir'];
+  return {
+    command,
+    ...(typeof dataDir === 'string' && { dataDir }),
+    json: values.json === true,
+    args: {},
+    options: {},
+  };
+}
+
+function safeParse(
+  argv: readonly string[],
+  options: Readonly<Record<string, OptionSpec>>,
+  command: string,
+  top: boolean,
+): { values: Record<string, string | boolean | undefined>; positionals: string[] } {
+  try {
+    const all = top ? { ...options, version: { type: 'boolean' as const } } : options;
+    const result = parseArgs({ args: [...argv], options: all, allowPositionals: !top, strict: true });
+    return { values: result.values as Record<string, string | boolean | undefined>, positionals: result.positionals };
+  } catch (err) {
+    if (top && (err as { code?: string }).code === 'ERR_PARSE_ARGS_UNEXPECTED_POSITIONAL') throw new UsageError('unknown command');
+    throw usageFrom(err, command);
+  }
+}

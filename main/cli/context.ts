@@ -1,0 +1,93 @@
+/**
+ * What a CLI command runs on: the shared core of main/core.ts (server list, keychain, OAuth engine, connection
+ * configs), exactly as the app builds it minus Electron, plus the CLI's own rules for naming a server on the command
+ * line (a URL that is not configured yet is added on first use).
+ */
+import { createKeyportCore } from '../core.ts';
+import type { KeyportCore } from '../core.ts';
+import { resolveDataDir } from '../config/paths.ts';
+import { addServerFromInput, buildServer, findServer } from '../config/servers.ts';
+import type { ServerConfig } from '../config/schema.ts';
+import { ConfigStore } from '../config/store.ts';
+import type { FetchFn, LoginState, ServerTarget } from '../oauth/index.ts';
+import type { KeyportSecrets, OpenSecretsOptions } from '../secrets/open.ts';
+import type { BrowserOpener } from './browser.ts';
+import { CliError } from './errors.ts';
+import type { CliIo } from './io.ts';
+
+/** Replaceable parts of the core (tests use an in-memory secret store or a custom fetch). */
+export interface CliDeps {
+  readonly openSecrets?: (dataDir: string, options: OpenSecretsOptions) => KeyportSecrets;
+  readonly fetch?: FetchFn;
+  readonly now?: () => number;
+}
+
+/** The engine's interactive side, which only `login` sets up. */
+export interface EngineOptions {
+  readonly openBrowser?: BrowserOpener;
+  readonly onLoginState?: (serverUrl: string, state: LoginState) => void;
+  readonly loginTimeoutMs?: number;
+}
+
+/** Everything a command can use. */
+export class CliContext {
+  readonly io: CliIo;
+  readonly json: boolean;
+  readonly dataDir: string;
+  readonly config: ConfigStore;
+  readonly deps: CliDeps;
+  #core: KeyportCore | undefined;
+
+  constructor(io: CliIo, options: { readonly dataDir?: string; readonly json: boolean }, deps: CliDeps = {}) {
+    this.io = io;
+    this.json = options.json;
+    this.dataDir = resolveDataDir(options.dataDir, io.env);
+    this.config = new ConfigStore(this.dataDir);
+    this.deps = deps;
+  }
+
+  /**
+   * The shared core, built on first use. `login` passes the browser opener and login-state listener before anything
+   * else uses the core; every other command gets an engine that refuses to open a browser.
+   */
+  core(engine: EngineOptions = {}): KeyportCore {
+    this.#core ??= createKeyportCore({
+      dataDir: this.dataDir,
+      onDamagedSecret: (message) => this.io.stderr(`warning: ${message}`),
+      ...(this.deps.openSecrets !== undefined && { openSecrets: this.deps.openSecrets }),
+      ...(this.deps.fetch !== undefined && { fetch: this.deps.fetch }),
+      ...(this.deps.now !== undefined && { now: this.deps.now }),
+      ...(engine.openBrowser !== undefined && { openBrowser: engine.openBrowser }),
+      ...(engine.onLoginState !== undefined && { onLoginState: engine.onLoginState }),
+      ...(engine.loginTimeoutMs !== undefined && { loginTimeoutMs: engine.loginTimeoutMs }),
+    });
+    return this.#core;
+  }
+
+  /** The keychain-backed secrets of this data directory (a damaged item is reported on stderr). */
+  secrets(): KeyportSecrets {
+    return this.core().secrets();
+  }
+
+  /**
+   * The configured server `ref` names (id, name or URL). A URL that is not configured yet is added when `addUrl`
+   * is set (DESIGN: "a new URL is added on first use"); otherwise it is an ad-hoc server that is not stored.
+   */
+  async server(ref: string, addUrl: boolean): Promise<ServerConfig> {
+    const servers = await this.config.load();
+    const found = findServer(servers, ref);
+    if (found !== undefined) return found;
+    if (!/^https?:\/\//i.test(ref)) {
+      throw new CliError('server_not_found', `No server "${ref}" is configured; \`keyport servers list\` shows them, or pass the server's URL.`);
+    }
+    if (!addUrl) return buildServer([], { url: ref });
+    const added = await addServerFromInput(this.config, undefined, { url: ref });
+    if (!this.json) this.io.stderr(`Added ${added.url ?? ref} as "${added.name}".`);
+    return added;
+  }
+
+  /** The engine's view of a server: its URL and settings, secrets read from the keychain. */
+  async target(server: ServerConfig): Promise<ServerTarget> {
+    return this.core().target(server);
+  }
+}

@@ -1,0 +1,67 @@
+/**
+ * How the CLI fails: exit codes and the one-line reason it prints on stderr. Every typed error of the core (config,
+ * keychain, OAuth, MCP) maps to its own message, which already says what to do; nothing else is ever printed.
+ */
+
+/** The CLI's exit codes (stable: scripts branch on them). */
+export const ExitCode = {
+  ok: 0,
+  /** The command ran and failed (unknown server, keychain unavailable, sign-in failed, tool error …). */
+  failure: 1,
+  /** The command line was wrong (unknown command or option, missing argument, bad --args JSON). */
+  usage: 2,
+  /** The user cancelled (Ctrl-C). */
+  cancelled: 130,
+} as const;
+
+/** One of {@link ExitCode}'s values. */
+export type ExitCodeValue = (typeof ExitCode)[keyof typeof ExitCode];
+
+/** A mistake on the command line: exit 2 with the message and a pointer to `--help`. */
+export class UsageError extends Error {
+  readonly code = 'usage';
+
+  constructor(message: string) {
+    super(message);
+    this.name = 'UsageError';
+  }
+}
+
+/** A failure the CLI itself detects (not a core error), with a stable code. */
+export class CliError extends Error {
+  readonly code: string;
+  readonly exitCode: ExitCodeValue;
+
+  constructor(code: string, message: string, exitCode: ExitCodeValue = ExitCode.failure) {
+    super(message);
+    this.name = 'CliError';
+    this.code = code;
+    this.exitCode = exitCode;
+  }
+}
+
+/** What the CLI prints and returns for an error. */
+export interface CliFailure {
+  readonly code: string;
+  readonly message: string;
+  readonly exitCode: ExitCodeValue;
+}
+
+/** Collapses a message to one line (stderr carries exactly one line per failure). */
+function oneLine(text: string): string {
+  return text.replace(/\s*\n\s*/g, ' ').trim();
+}
+
+/** Maps any thrown value to the code, one-line message and exit code the CLI reports. */
+export function toCliFailure(err: unknown): CliFailure {
+  if (err instanceof UsageError) return { code: 'usage', message: oneLine(err.message), exitCode: ExitCode.usage };
+  if (err instanceof CliError) return { code: err.code, message: oneLine(err.message), exitCode: err.exitCode };
+  if (typeof err === 'object' && err !== null && 'code' in err && typeof (err as { code: unknown }).code === 'string') {
+    const code = (err as { code: string }).code;
+    const message = err instanceof Error ? err.message : String(err);
+    const cancelled = code === 'cancelled';
+    return { code, message: oneLine(message), exitCode: cancelled ? ExitCode.cancelled : ExitCode.failure };
+  }
+  const message = err instanceof Error ? err.message : String(err);
+  return { code: 'unexpected', message: oneLine(`Unexpected error: ${message}`), exitCode: ExitCode.failure };
+}

@@ -1,0 +1,100 @@
+/** `keyport servers list | add | remove` and `keyport import`: the server list, same core as the app. */
+import { importConfigFile } from '../config/import.ts';
+import { addServerFromInput, findServer, removeServer, secretRefsOf } from '../config/servers.ts';
+import { serverDisplayUrl, toServerViewBase } from '../config/schema.ts';
+import type { ServerInput } from '../../preload/contract.ts';
+import { isKeychainError } from '../secrets/errors.ts';
+import type { SecretRecords } from '../secrets/records.ts';
+import type { ParsedArgs } from './args.ts';
+import type { CliContext } from './context.ts';
+import { UsageError } from './errors.ts';
+import { table } from './format.ts';
+
+/** `servers list`: every configured server (JSON: `{ servers: [...] }` with the contract's view fields). */
+export async function serversList(ctx: CliContext): Promise<void> {
+  const servers = await ctx.config.load();
+  if (ctx.json) {
+    ctx.io.stdout(JSON.stringify({ servers: servers.map(toServerViewBase) }));
+    return;
+  }
+  if (servers.length === 0) {
+    ctx.io.stdout('No servers configured. Add one with `keyport servers add <url>` or `keyport import <file>`.');
+    return;
+  }
+  ctx.io.stdout(table([['NAME', 'TRANSPORT', 'AUTH', 'URL'], ...servers.map((s) => [s.name, s.transport, s.auth.mode, serverDisplayUrl(s)])]));
+}
+
+/** `servers add <url> …`: a client secret comes from stdin and goes to the keychain, never to the list. */
+export async function serversAdd(ctx: CliContext, parsed: ParsedArgs): Promise<void> {
+  const o = parsed.options;
+  let callbackPort: number | undefined;
+  if (typeof o['callback-port'] === 'string') {
+    callbackPort = Number(o['callback-port']);
+    if (!Number.isInteger(callbackPort) || callbackPort < 1024 || callbackPort > 65535) {
+      throw new UsageError(`--callback-port must be a port number between 1024 and 65535, not "${o['callback-port']}"`);
+    }
+  }
+  let clientSecret: string | undefined;
+  if (o['client-secret-stdin'] === true) {
+    if (typeof o['client-id'] !== 'string') throw new UsageError('--client-secret-stdin needs --client-id');
+    clientSecret = (await ctx.io.readStdin()).replace(/\r?\n$/, '');
+    if (clientSecret === '') throw new UsageError('--client-secret-stdin: stdin was empty');
+  }
+  const input: ServerInput = {
+    url: parsed.args.url ?? '',
+    ...(typeof o.name === 'string' && { name: o.name }),
+    auth: {
+      ...(typeof o['client-id'] === 'string' && { clientId: o['client-id'], mode: 'preregistered' as const }),
+      ...(clientSecret !== undefined && { clientSecret }),
+      ...(typeof o.scope === 'string' && { scope: o.scope }),
+      ...(callbackPort !== undefined && { callbackPort }),
+      ...(o['no-resource-param'] === true && { sendResourceParameter: false }),
+    },
+  };
+  const server = await addServerFromInput(ctx.config, clientSecret === undefined ? undefined : ctx.secrets().records, input);
+  if (ctx.json) ctx.io.stdout(JSON.stringify({ server: toServerViewBase(server) }));
+  else ctx.io.stdout(`Added "${server.name}" (${server.id}): ${serverDisplayUrl(server)}`);
+}
+
+/** Opens the keychain only when the server to remove references secrets. */
+async function recordsIfNeeded(ctx: CliContext, ref: string): Promise<SecretRecords | undefined> {
+  const server = findServer(await ctx.config.load(), ref);
+  return server !== undefined && secretRefsOf(server).length > 0 ? ctx.secrets().records : undefined;
+}
+
+/** `servers remove <server>`: the server and the secrets it referenced. */
+export async function serversRemove(ctx: CliContext, parsed: ParsedArgs): Promise<void> {
+  const ref = parsed.args.server ?? '';
+  const removed = await removeServer(ctx.config, await recordsIfNeeded(ctx, ref), ref, (err) => {
+    const message = err instanceof Error ? err.message : String(err);
+    ctx.io.stderr(`warning: the server was removed but its secrets could not be deleted from the keychain: ${message}`);
+  });
+  if (ctx.json) ctx.io.stdout(JSON.stringify({ removed: { id: removed.id, name: removed.name } }));
+  else ctx.io.stdout(`Removed "${removed.name}".`);
+}
+
+/** `import <file>`: servers from another app's config; secrets move to the keychain or the server is skipped. */
+export async function importCommand(ctx: CliContext, parsed: ParsedArgs): Promise<void> {
+  let records: SecretRecords | undefined;
+  try {
+    records = ctx.secrets().records;
+    await records.store.list();
+  } catch (err) {
+    if (!isKeychainError(err)) throw err;
+    records = undefined;
+    ctx.io.stderr(`warning: ${err.message} Servers that carry secrets will be skipped.`);
+  }
+  const report = await importConfigFile(parsed.args.file ?? '', { config: ctx.config, ...(records !== undefined && { secrets: records }) });
+  if (ctx.json) {
+    ctx.io.stdout(JSON.stringify(report));
+    return;
+  }
+  const lines = [`Imported ${report.imported.length}, skipped ${report.skipped.length} from ${report.file} (${report.format}).`];
+  for (const s of report.imported) {
+    const moved = s.movedToKeychain.length === 0 ? '' : `; moved to the keychain: ${s.movedToKeychain.join(', ')}`;
+    lines.push(`  + ${s.name} (${s.transport})${moved}`);
+    for (const note of s.notes) lines.push(`      note: ${note}`);
+  }
+  for (const s of report.skipped) lines.push(`  - ${s.name}: skipped, ${s.reason}`);
+  ctx.io.stdout(lines.join('\n'));
+}

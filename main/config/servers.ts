@@ -1,0 +1,207 @@
+/**
+ * Server-list operations shared by the app and the CLI: finding a server by id, name or URL; adding one from the
+ * user's input (secrets go to the keychain first, the list references them); removing one with its secrets.
+ */
+import type { ServerInput, TransportKind } from '../../preload/contract.ts';
+import type { SecretRecords } from '../secrets/records.ts';
+import { ConfigError } from './errors.ts';
+import { parseServerConfig } from './store.ts';
+import type { ConfigStore } from './store.ts';
+import { serverUrlSchema } from './schema.ts';
+import type { AuthSettings, ServerConfig, StdioSettings } from './schema.ts';
+
+/** A server to add, before an id, a unique name and defaults are chosen. Holds no secret value. */
+export interface NewServer {
+  readonly name?: string;
+  readonly transport?: TransportKind;
+  readonly url?: string;
+  readonly stdio?: Partial<StdioSettings> & { readonly command: string };
+  readonly headers?: Readonly<Record<string, string>>;
+  readonly secretHeaders?: Readonly<Record<string, string>>;
+  readonly auth?: Partial<AuthSettings>;
+  readonly importedFrom?: string;
+}
+
+/** Normalises a URL for comparison (lower-case scheme and host, no default port, no trailing slash). */
+export function normalizeUrl(value: string): string | undefined {
+  try {
+    const url = new URL(value);
+    const path = url.pathname.replace(/\/+$/, '');
+    return `${url.protocol}//${url.host}${path}${url.search}`;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Validates a server URL typed by a user; throws `invalid_server` with the reason. */
+export function checkServerUrl(value: string): string {
+  const parsed = serverUrlSchema.safeParse(value.trim());
+  if (!parsed.success) {
+    throw new ConfigError('invalid_server', `Not a usable server URL: ${JSON.stringify(value)} (${parsed.error.issues[0]?.message ?? 'invalid'}).`);
+  }
+  return parsed.data;
+}
+
+/** Looks a server up by id, by name (case-insensitive) or by URL. */
+export function findServer(servers: readonly ServerConfig[], ref: string): ServerConfig | undefined {
+  const byId = servers.find((s) => s.id === ref);
+  if (byId !== undefined) return byId;
+  const lower = ref.trim().toLowerCase();
+  const byName = servers.find((s) => s.name.toLowerCase() === lower);
+  if (byName !== undefined) return byName;
+  const url = normalizeUrl(ref);
+  return url === undefined ? undefined : servers.find((s) => s.url !== undefined && normalizeUrl(s.url) === url);
+}
+
+/** A lower-case id made from a name, unique among `taken`. */
+export function uniqueId(name: string, taken: ReadonlySet<string>): string {
+  const base =
+    name
+      .toLowerCase()
+      .normalize('NFKD')
+      .replace(/[^a-z0-9._-]+/g, '-')
+      .replace(/^[-._]+|[-._]+$/g, '')
+      .slice(0, 60) || 'server';
+  let id = base;
+  for (let n = 2; taken.has(id); n++) id = `${base}-${n}`;
+  return id;
+}
+
+/** A name unique (case-insensitively) among `taken`. */
+export function uniqueName(name: string, taken: ReadonlySet<string>): string {
+  let candidate = name.trim().slice(0, 110) || 'server';
+  const base = candidate;
+  for (let n = 2; taken.has(candidate.toLowerCase()); n++) candidate = `${base} (${n})`;
+  return candidate;
+}
+
+/** The name a server gets when the user gives none: the URL's host and path, or the stdio command. */
+export function defaultServerName(server: NewServer): string {
+  if (server.url !== undefined) {
+    try {
+      const url = new URL(server.url);
+      const path = url.pathname.replace(/\/+$/, '').replace(/\/(mcp|sse)$/, '');
+      return `${url.hostname}${url.port === '' ? '' : `:${url.port}`}${path}`;
+    } catch {
+      return 'server';
+    }
+  }
+  return server.stdio?.command.split(/[\\/]/).pop() ?? 'server';
+}
+
+/** The transport a bare URL most likely speaks: SSE when its path ends in `/sse`, else streamable HTTP. */
+export function guessTransport(url: string): TransportKind {
+  try {
+    return /\/sse\/?$/.test(new URL(url).pathname) ? 'sse' : 'streamable-http';
+  } catch {
+    return 'streamable-http';
+  }
+}
+
+/**
+ * Builds a validated {@link ServerConfig} for `server` that fits into `existing`: unique id and name (an explicit
+ * name that is taken is refused), defaults filled in. Throws `server_exists` or `invalid_server`.
+ */
+export function buildServer(existing: readonly ServerConfig[], server: NewServer, now: number = Date.now()): ServerConfig {
+  const url = server.url === undefined ? undefined : checkServerUrl(server.url);
+  const transport = server.transport ?? (url === undefined ? 'stdio' : guessTransport(url));
+  const names = new Set(existing.map((s) => s.name.toLowerCase()));
+  if (server.name !== undefined && names.has(server.name.trim().toLowerCase())) {
+    throw new ConfigError('server_exists', `A server named "${server.name.trim()}" already exists; choose another --name.`);
+  }
+  if (url !== undefined) {
+    const same = existing.find((s) => s.url !== undefined && normalizeUrl(s.url) === normalizeUrl(url));
+    if (same !== undefined) throw new ConfigError('server_exists', `${url} is already configured as "${same.name}".`);
+  }
+  const name = server.name?.trim() || uniqueName(defaultServerName({ ...server, ...(url !== undefined && { url }) }), names);
+  const id = uniqueId(name, new Set(existing.map((s) => s.id)));
+  return parseServerConfig({
+    id,
+    name,
+    transport,
+    ...(url !== undefined && { url }),
+    ...(server.stdio !== undefined && { stdio: server.stdio }),
+    headers: server.headers ?? {},
+    secretHeaders: server.secretHeaders ?? {},
+    auth: server.auth ?? {},
+    createdAt: now,
+    ...(server.importedFrom !== undefined && { importedFrom: server.importedFrom }),
+  });
+}
+
+/** Every keychain secret id a server references. */
+export function secretRefsOf(server: ServerConfig): readonly string[] {
+  return [
+    ...(server.auth.clientSecretRef === undefined ? [] : [server.auth.clientSecretRef]),
+    ...(server.auth.privateKeyRef === undefined ? [] : [server.auth.privateKeyRef]),
+    ...Object.values(server.secretHeaders),
+    ...Object.values(server.stdio?.secretEnv ?? {}),
+  ];
+}
+
+/**
+ * Adds a server from the contract's `ServerInput`: a client secret goes to the keychain first (and is removed again
+ * if the list refuses the server), the list keeps only its id.
+ */
+export async function addServerFromInput(
+  config: ConfigStore,
+  secrets: SecretRecords | undefined,
+  input: ServerInput,
+): Promise<ServerConfig> {
+  const url = checkServerUrl(input.url);
+  const { clientSecret, ...auth } = input.auth ?? {};
+  let clientSecretRef: string | undefined;
+  if (clientSecret !== undefined) {
+    if (secrets === undefined) throw new ConfigError('invalid_server', 'A client secret needs the keychain, which is not available.');
+    clientSecretRef = await secrets.putUserSecret({ kind: 'client-secret', value: clientSecret, label: url });
+  }
+  const mode = auth.mode ?? (clientSecretRef !== undefined || auth.clientId !== undefined ? 'preregistered' : 'automatic');
+  try {
+    return await config.update((servers) => {
+      const server = buildServer(servers, {
+        ...(input.name !== undefined && { name: input.name }),
+        ...(input.transport !== undefined && { transport: input.transport }),
+        url,
+        auth: {
+          ...auth,
+          mode,
+          ...(clientSecretRef !== undefined && { clientSecretRef }),
+          ...(clientSecretRef !== undefined && auth.tokenEndpointAuthMethod === undefined && {
+            tokenEndpointAuthMethod: 'client_secret_basic' as const,
+          }),
+        },
+      });
+      return { servers: [...servers, server], result: server };
+    });
+  } catch (err) {
+    if (clientSecretRef !== undefined) await secrets?.deleteUserSecret(clientSecretRef).catch(() => undefined);
+    throw err;
+  }
+}
+
+/**
+ * Removes a server by id, name or URL, then deletes the secrets it referenced. Throws `server_not_found`. A keychain
+ * failure while deleting the secrets does not bring the server back: it is passed to `onSecretError` (the caller
+ * warns the user) and the items stay in the keychain under `secret:<id>`.
+ */
+export async function removeServer(
+  config: ConfigStore,
+  secrets: SecretRecords | undefined,
+  ref: string,
+  onSecretError?: (error: unknown) => void,
+): Promise<ServerConfig> {
+  const removed = await config.update((servers) => {
+    const server = findServer(servers, ref);
+    if (server === undefined) throw new ConfigError('server_not_found', `No server "${ref}" is configured; \`keyport servers list\` shows them.`);
+    return { servers: servers.filter((s) => s.id !== server.id), result: server };
+  });
+  if (secrets !== undefined) {
+    try {
+      for (const id of secretRefsOf(removed)) await secrets.deleteUserSecret(id);
+    } catch (err) {
+      if (onSecretError === undefined) throw err;
+      onSecretError(err);
+    }
+  }
+  return removed;
+}

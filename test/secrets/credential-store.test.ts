@@ -1,0 +1,76 @@
+import { randomBytes } from 'node:crypto';
+import { afterAll, describe, expect, it } from 'vitest';
+import type { ClientRegistrationRecord, TokenSetRecord } from '../../main/oauth/store.ts';
+import { KeychainCredentialStore, tokenSetAccount } from '../../main/secrets/credential-store.ts';
+import { KeychainSecretStore } from '../../main/secrets/keychain.ts';
+import { SecretRecords } from '../../main/secrets/records.ts';
+import type { DamagedItemReport } from '../../main/secrets/records.ts';
+
+const store = new KeychainSecretStore({ service: `Keyport-test-${randomBytes(6).toString('hex')}` });
+const reports: DamagedItemReport[] = [];
+const credentials = new KeychainCredentialStore(new SecretRecords(store, { onDamaged: (r) => reports.push(r) }));
+
+const registration: ClientRegistrationRecord = {
+  issuer: 'http://127.0.0.1:4000',
+  kind: 'dynamic',
+  clientId: 'client-1',
+  clientSecret: 'client-secret-value',
+  tokenEndpointAuthMethod: 'client_secret_basic',
+  redirectUris: ['http://127.0.0.1/callback'],
+  createdAt: 1,
+};
+
+function tokenSet(account: string, accessToken: string): TokenSetRecord {
+  return {
+    issuer: 'http://127.0.0.1:4000',
+    resource: 'http://127.0.0.1:4001/mcp',
+    account,
+    serverUrl: 'http://127.0.0.1:4001/mcp',
+    clientId: 'client-1',
+    registration: 'dynamic',
+    accessToken,
+    tokenType: 'Bearer',
+    refreshToken: `refresh-${accessToken}`,
+    expiresAt: 2_000_000_000_000,
+    scopes: ['mcp:read'],
+    obtainedAt: 1,
+    refreshHistory: [{ at: 2, outcome: 'ok', rotated: true }],
+    authorizationServer: { issuer: 'http://127.0.0.1:4000', token_endpoint: 'http://127.0.0.1:4000/token' },
+    sentResource: true,
+  };
+}
+
+afterAll(async () => {
+  for (const item of await store.list()) await store.delete(item.account);
+});
+
+describe('KeychainCredentialStore on the real Secret Service', () => {
+  it('keeps client registrations per issuer', async () => {
+    await credentials.putRegistration(registration);
+    expect(await credentials.getRegistration(registration.issuer)).toEqual(registration);
+    expect(await credentials.getRegistration('http://127.0.0.1:4999')).toBeUndefined();
+    await credentials.deleteRegistration(registration.issuer);
+    expect(await credentials.getRegistration(registration.issuer)).toBeUndefined();
+  });
+
+  it('keeps token sets per (issuer, resource, account) and lists them', async () => {
+    await credentials.putTokenSet(tokenSet('alice', 'at-alice'));
+    await credentials.putTokenSet(tokenSet('bob', 'at-bob'));
+    const key = { issuer: 'http://127.0.0.1:4000', resource: 'http://127.0.0.1:4001/mcp', account: 'alice' };
+    expect(await credentials.getTokenSet(key)).toEqual(tokenSet('alice', 'at-alice'));
+    expect((await credentials.listTokenSets()).map((t) => t.account).sort()).toEqual(['alice', 'bob']);
+    await credentials.deleteTokenSet(key);
+    expect(await credentials.getTokenSet(key)).toBeUndefined();
+  });
+
+  it('sets a damaged token set aside and reads it as signed out, never crashing', async () => {
+    const key = { issuer: 'http://127.0.0.1:4000', resource: 'http://127.0.0.1:4001/mcp', account: 'carol' };
+    await store.set(tokenSetAccount(key), JSON.stringify({ v: 1, kind: 'tokens', savedAt: 1, data: { issuer: 'x' } }));
+    expect(await credentials.getTokenSet(key)).toBeUndefined();
+    expect(reports.at(-1)?.account).toBe(tokenSetAccount(key));
+    const aside = reports.at(-1)?.setAsideAs ?? '';
+    expect(aside).toContain('#damaged-');
+    expect(await store.get(aside)).toContain('"issuer":"x"');
+    expect((await credentials.listTokenSets()).map((t) => t.account)).toEqual(['bob']);
+  });
+});
