@@ -56,7 +56,11 @@ export async function createAppServices(options: AppRuntimeOptions): Promise<App
   };
 
   // The engine reports by server URL; the context maps URLs to configured servers.
-  const late: { context?: AppContext; onAuthorizationUrl?: (serverId: string, url: string) => void } = {};
+  const late: {
+    context?: AppContext;
+    onAuthorizationUrl?: (serverId: string, url: string) => void;
+    publishTokens?: (serverId: string) => Promise<void>;
+  } = {};
   const byUrl = async (url: string, then: (id: string) => void) => {
     const id = await late.context?.idForUrl(url);
     if (id !== undefined) then(id);
@@ -65,7 +69,12 @@ export async function createAppServices(options: AppRuntimeOptions): Promise<App
     ...options.core,
     dataDir: options.dataDir,
     openBrowser: host.openBrowser,
-    onTrace: (trace) => void byUrl(trace.serverUrl, (id) => late.context?.addTrace(id, trace)),
+    onTrace: (trace) =>
+      void byUrl(trace.serverUrl, (id) => {
+        late.context?.addTrace(id, trace);
+        // A refresh the engine did on its own (before expiry, or after a 401) changes what the Tokens tab shows.
+        if (trace.kind === 'refresh' && trace.outcome !== 'running') void late.publishTokens?.(id);
+      }),
     onStatus: (url, status) => void byUrl(url, (id) => late.context?.setStatus(id, status)),
     onLoginState: (url, state) => {
       if (state.state === 'awaiting-user') void byUrl(url, (id) => late.onAuthorizationUrl?.(id, state.authorizationUrl));
@@ -77,6 +86,10 @@ export async function createAppServices(options: AppRuntimeOptions): Promise<App
   const auth = createAuthService(context);
   late.context = context;
   late.onAuthorizationUrl = auth.onAuthorizationUrl;
+  late.publishTokens = async (serverId) => {
+    const tokenSet = await auth.service.tokens(serverId).catch(() => null);
+    options.emit('tokens:onChanged', { serverId, tokenSet });
+  };
 
   const services: AppServices = {
     info: () => ({

@@ -28,8 +28,9 @@ let browserCompletes = true;
 /** Which scopes the user ticks on the consent page. */
 let approveScopes: 'defaults' | 'all' = 'defaults';
 
-async function start(): Promise<AppRuntime> {
+async function start(refreshMarginMs?: number): Promise<AppRuntime> {
   runtime = await createAppServices({
+    ...(refreshMarginMs !== undefined && { core: { refreshMarginMs } }),
     appVersion: '0.0.0-test',
     dataDir,
     emit: <C extends EventChannel>(channel: C, payload: EventPayloads[C]) => events.push({ channel, payload }),
@@ -131,6 +132,27 @@ describe('signing in from the window', () => {
     });
     expect(result.isError).toBe(false);
     expect(bed.mcpServer.count({ toolName: 'write_data', status: 200 })).toBeGreaterThan(0);
+  });
+
+  it('a token that expires mid-session is refreshed on the next call, and the window hears of it', async () => {
+    bed.authServer.setTokenTtls({ accessToken: 3 });
+    const { services } = await start(1_000);
+    const server = await services.servers.add({ url: bed.mcpUrl });
+    const first = await services.auth.signIn(server.id);
+    await services.capabilities.callTool(server.id, { callId: 'a', tool: 'get_user_profile', arguments: {} });
+    await new Promise((resolve) => setTimeout(resolve, 2_200));
+
+    const result = await services.capabilities.callTool(server.id, { callId: 'b', tool: 'get_user_profile', arguments: {} });
+    expect(result.isError).toBe(false);
+    expect(bed.authServer.count({ endpoint: 'token', grantType: 'refresh_token' })).toBe(1);
+    await expect
+      .poll(() => events.filter((e) => e.channel === 'tokens:onChanged').length)
+      .toBeGreaterThan(1);
+    const latest = await services.auth.tokens(server.id);
+    expect(latest?.refreshHistory.at(-1)).toMatchObject({ outcome: 'ok' });
+    const fingerprint = (view: typeof first | null) => view?.tokens.find((t) => t.kind === 'access')?.fingerprint;
+    expect(fingerprint(latest)).not.toBe(fingerprint(first));
+    expect((await services.auth.flows(server.id)).some((f) => f.kind === 'refresh' && f.outcome === 'ok')).toBe(true);
   });
 
   it('a server that is down gives a typed error status, not a hang', async () => {
