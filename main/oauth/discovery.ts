@@ -1,0 +1,204 @@
+/**
+ * Discovery: protected resource metadata (RFC 9728) and authorization server metadata (RFC 8414 / OpenID Connect
+ * Discovery 1.0), in the order the MCP authorization spec (2025-11-25, "Authorization Server Discovery") gives, plus
+ * the 2025-03-26 fallback for servers that predate RFC 9728.
+ */
+import type { AuthorizationServer } from 'oauth4webapi';
+import { OAuthError } from './errors.ts';
+import { getJsonDocument, type FetchFn } from './http.ts';
+import { assertSafeEndpoint } from './url-safety.ts';
+
+/** RFC 9728 §2 protected resource metadata, as far as the engine reads it. */
+export interface ProtectedResourceMetadata {
+  readonly resource: string;
+  readonly authorization_servers?: readonly string[];
+  readonly scopes_supported?: readonly string[];
+  readonly bearer_methods_supported?: readonly string[];
+  readonly dpop_signing_alg_values_supported?: readonly string[];
+  readonly [key: string]: unknown;
+}
+
+/** The result of resource discovery: the document and the URL it came from. */
+export interface ResourceDiscovery {
+  readonly metadata: ProtectedResourceMetadata;
+  readonly url: string;
+}
+
+/**
+ * The candidate URLs for protected resource metadata, in order (RFC 9728 §3.1, MCP 2025-11-25): the
+ * `resource_metadata` of the `WWW-Authenticate` challenge, else the path-inserted well-known URL, else the root one.
+ */
+export function protectedResourceMetadataUrls(serverUrl: string, headerUrl?: string): readonly string[] {
+  const u = new URL(serverUrl);
+  const urls: string[] = [];
+  if (headerUrl) urls.push(new URL(headerUrl, serverUrl).href);
+  const path = u.pathname.replace(/\/+$/, '');
+  if (path) urls.push(`${u.origin}/.well-known/oauth-protected-resource${path}`);
+  urls.push(`${u.origin}/.well-known/oauth-protected-resource`);
+  return [...new Set(urls)];
+}
+
+/**
+ * True when the metadata's `resource` identifies this MCP server: equal to it, or its origin, or a path prefix of it
+ * on the same origin (RFC 9728 §3.3 and §7.3 — a resource on another origin would let a server borrow another's
+ * tokens).
+ */
+export function resourceMatchesServer(resource: string, serverUrl: string): boolean {
+  let r: URL;
+  let s: URL;
+  try {
+    r = new URL(resource);
+    s = new URL(serverUrl);
+  } catch {
+    return false;
+  }
+  if (r.origin !== s.origin) return false;
+  const rp = r.pathname.replace(/\/+$/, '');
+  const sp = s.pathname.replace(/\/+$/, '');
+  if (rp === '' || rp === sp) return true;
+  return sp.startsWith(`${rp}/`);
+}
+
+/**
+ * RFC 9728 §3: fetches the protected resource metadata, stopping at the first URL that answers with a document.
+ * Returns `undefined` when none does (a server that predates RFC 9728). A document whose `resource` does not
+ * identify the server aborts with `resource_mismatch`.
+ */
+export async function discoverProtectedResource(
+  fetchFn: FetchFn,
+  serverUrl: string,
+  headerUrl?: string,
+  signal?: AbortSignal,
+): Promise<ResourceDiscovery | undefined> {
+  for (const url of protectedResourceMetadataUrls(serverUrl, headerUrl)) {
+    assertSafeEndpoint(url, 'resource metadata URL');
+    const doc = await getJsonDocument(fetchFn, url, signal);
+    if (!doc.json) continue;
+    const metadata = doc.json as ProtectedResourceMetadata;
+    if (typeof metadata.resource !== 'string' || !metadata.resource) {
+      throw new OAuthError('discovery_failed', `The resource metadata at ${url} has no "resource". The MCP server is misconfigured; contact its operator.`, { url });
+    }
+    if (!resourceMatchesServer(metadata.resource, serverUrl)) {
+      throw new OAuthError(
+        'resource_mismatch',
+        `The MCP server's metadata names a different resource (${safeOrigin(metadata.resource)}) than the server you asked for. Keyport stopped before signing in; check the server URL.`,
+        { url },
+      );
+    }
+    return { metadata, url };
+  }
+  return undefined;
+}
+
+/**
+ * The authorization server metadata URLs for an issuer, in the MCP spec's order. With a path: OAuth path-insert,
+ * OIDC path-insert, OIDC path-append (never the bare root). Without: OAuth, then OIDC, at the root.
+ */
+export function authorizationServerMetadataUrls(issuer: string): readonly string[] {
+  const u = new URL(issuer);
+  const path = u.pathname.replace(/\/+$/, '');
+  if (!path) {
+    return [`${u.origin}/.well-known/oauth-authorization-server`, `${u.origin}/.well-known/openid-configuration`];
+  }
+  return [
+    `${u.origin}/.well-known/oauth-authorization-server${path}`,
+    `${u.origin}/.well-known/openid-configuration${path}`,
+    `${u.origin}${path}/.well-known/openid-configuration`,
+  ];
+}
+
+/** True when two issuer identifiers are the same (exact, or equal once parsed as URLs, as RFC 8414 §3.3 compares). */
+export function sameIssuer(a: string, b: string): boolean {
+  if (a === b) return true;
+  try {
+    return new URL(a).href === new URL(b).href;
+  } catch {
+    return false;
+  }
+}
+
+/** How discovery found the authorization server: by RFC 8414 metadata, or the 2025-03-26 defaults. */
+export type AuthorizationServerSource = 'metadata' | 'legacy-metadata' | 'legacy-defaults';
+
+/** Authorization server metadata plus where it came from. */
+export interface AuthorizationServerDiscovery {
+  readonly as: AuthorizationServer;
+  readonly source: AuthorizationServerSource;
+  readonly url?: string;
+}
+
+/**
+ * RFC 8414 §3 / OpenID Discovery §4: fetches the metadata of `issuer`, trying each variant in order and stopping at
+ * the first document. The document's `issuer` must equal `issuer` (§3.3), else `issuer_mismatch`.
+ */
+export async function discoverAuthorizationServer(
+  fetchFn: FetchFn,
+  issuer: string,
+  signal?: AbortSignal,
+): Promise<AuthorizationServerDiscovery> {
+  assertSafeEndpoint(issuer, 'authorization server');
+  for (const url of authorizationServerMetadataUrls(issuer)) {
+    const doc = await getJsonDocument(fetchFn, url, signal);
+    if (!doc.json) continue;
+    const as = doc.json as unknown as AuthorizationServer;
+    if (typeof as.issuer !== 'string' || !sameIssuer(as.issuer, issuer)) {
+      throw new OAuthError(
+        'issuer_mismatch',
+        `The authorization server at ${safeOrigin(issuer)} identifies itself as a different issuer. Keyport stopped for your safety; contact the server's operator.`,
+        { url },
+      );
+    }
+    return { as, source: 'metadata', url };
+  }
+  throw new OAuthError('discovery_failed', `No authorization server metadata was found for ${issuer}. Check the server URL or contact its operator.`, { url: issuer });
+}
+
+/**
+ * The 2025-03-26 revision's rules for an MCP server without RFC 9728 metadata: its origin is the authorization
+ * server; RFC 8414 metadata at the origin root if there is one (its `issuer` only has to share the MCP server's
+ * origin), else the default endpoints `/authorize`, `/token`, `/register`.
+ */
+export async function discoverLegacyAuthorizationServer(
+  fetchFn: FetchFn,
+  serverUrl: string,
+  signal?: AbortSignal,
+): Promise<AuthorizationServerDiscovery> {
+  const origin = new URL(serverUrl).origin;
+  for (const url of [`${origin}/.well-known/oauth-authorization-server`, `${origin}/.well-known/openid-configuration`]) {
+    const doc = await getJsonDocument(fetchFn, url, signal);
+    if (!doc.json) continue;
+    const as = doc.json as unknown as AuthorizationServer;
+    if (typeof as.issuer !== 'string' || safeOrigin(as.issuer) !== origin) {
+      throw new OAuthError('issuer_mismatch', `The authorization server metadata at ${origin} names an issuer on another origin. Keyport stopped for your safety; contact the server's operator.`, { url });
+    }
+    return { as, source: 'legacy-metadata', url };
+  }
+  return {
+    source: 'legacy-defaults',
+    as: {
+      issuer: origin,
+      authorization_endpoint: `${origin}/authorize`,
+      token_endpoint: `${origin}/token`,
+      registration_endpoint: `${origin}/register`,
+      code_challenge_methods_supported: ['S256'],
+    },
+  };
+}
+
+/** PKCE policy (OAuth 2.1 §7.5.2, MCP "Authorization Code Protection"): the AS must advertise S256. */
+export function assertPkceS256(as: AuthorizationServer): void {
+  if (!as.code_challenge_methods_supported?.includes('S256')) {
+    throw new OAuthError(
+      'pkce_unsupported',
+      `The authorization server ${as.issuer} does not advertise PKCE with S256, which MCP requires. Keyport will not sign in there; contact the server's operator.`,
+    );
+  }
+}
+
+function safeOrigin(url: string): string {
+  try {
+    return new URL(url).origin;
+  } catch {
+    return url;
+  }
+}

@@ -1,0 +1,70 @@
+/**
+ * Typed errors of the OAuth engine. Callers branch on `code` (stable), never on the message; every message says
+ * what the user can do next and never contains a secret value.
+ */
+
+/** Every stable error code the engine can raise. */
+export const oauthErrorCodes = [
+  'discovery_failed',
+  'issuer_mismatch',
+  'pkce_unsupported',
+  'unsafe_url',
+  'resource_mismatch',
+  'state_mismatch',
+  'iss_mismatch',
+  'access_denied',
+  'authorization_failed',
+  'login_timeout',
+  'cancelled',
+  'invalid_grant',
+  'invalid_client',
+  'client_id_required',
+  'registration_failed',
+  'insufficient_scope',
+  'not_signed_in',
+  'unsupported',
+  'token_request_failed',
+  'callback_port_in_use',
+  'network',
+] as const;
+
+/** A stable error code; see {@link oauthErrorCodes}. */
+export type OAuthErrorCode = (typeof oauthErrorCodes)[number];
+
+/** Extra facts attached to an error (never secrets): the OAuth error string, HTTP status, scopes of a challenge. */
+export interface OAuthErrorDetails {
+  readonly oauthError?: string;
+  readonly status?: number;
+  readonly scopes?: readonly string[];
+  readonly url?: string;
+  readonly cause?: unknown;
+}
+
+/** The one error class the engine throws: a stable `code` plus a message that says what to do next. */
+export class OAuthError extends Error {
+  readonly code: OAuthErrorCode;
+  readonly oauthError?: string;
+  readonly status?: number;
+  readonly scopes?: readonly string[];
+  readonly url?: string;
+
+  constructor(code: OAuthErrorCode, message: string, details: OAuthErrorDetails = {}) {
+    super(message, details.cause === undefined ? undefined : { cause: details.cause });
+    this.name = 'OAuthError';
+    this.code = code;
+    if (details.oauthError !== undefined) this.oauthError = details.oauthError;
+    if (details.status !== undefined) this.status = details.status;
+    if (details.scopes !== undefined) this.scopes = details.scopes;
+    if (details.url !== undefined) this.url = details.url;
+  }
+
+  /** The `{ code, message }` pair that crosses IPC (`IpcError`). */
+  toJSON(): { readonly code: string; readonly message: string } {
+    return { code: this.code, message: this.message };
+  }
+}
+
+/** True when `err` is an {@link OAuthError}, optionally with the given code. */
+export function isOAuthError(err: unknown, code?: OAuthErrorCode): err is OAuthError {
+  return err instanceof OAuthError && (code === undefined || err.code === code);
+}

@@ -1,0 +1,143 @@
+/**
+ * The engine's HTTP layer: every request gets a timeout, and, when a flow is being recorded, its exchange is added
+ * to the trace (redaction happens in the recorder). Metadata documents are read with a size limit and without
+ * following redirects.
+ */
+import { OAuthError } from './errors.ts';
+import { pickHeaders, type FlowRecorder } from './trace.ts';
+
+/** The `fetch` signature the engine and oauth4webapi use. */
+export type FetchFn = (input: string | URL | Request, init?: RequestInit) => Promise<Response>;
+
+/** Default per-request timeout. */
+export const DEFAULT_REQUEST_TIMEOUT_MS = 30_000;
+
+/** Largest metadata document accepted (RFC 8414 / RFC 9728 documents are a few kilobytes). */
+export const METADATA_SIZE_LIMIT = 256 * 1024;
+
+/** Wraps `base` with a timeout and, when `recorder` is given, trace recording. */
+export function tracedFetch(base: FetchFn, timeoutMs: number, recorder?: FlowRecorder): FetchFn {
+  return async (input, init = {}) => {
+    const timeout = AbortSignal.timeout(timeoutMs);
+    const signal = init.signal ? AbortSignal.any([init.signal, timeout]) : timeout;
+    const url = typeof input === 'string' ? input : input instanceof URL ? input.href : input.url;
+    const method = (init.method ?? (input instanceof Request ? input.method : 'GET')).toUpperCase();
+    const started = performance.now();
+    const reqHeaders = new Headers(init.headers ?? (input instanceof Request ? input.headers : undefined));
+    const requestBody = bodyText(init.body);
+    try {
+      const response = await base(input, { ...init, signal });
+      if (recorder) {
+        const exchange = {
+          method,
+          url,
+          status: response.status,
+          durationMs: Math.round(performance.now() - started),
+          requestHeaders: pickHeaders(reqHeaders),
+          responseHeaders: pickHeaders(response.headers),
+          ...(requestBody === undefined ? {} : { requestBody }),
+        };
+        const ct = response.headers.get('content-type') ?? '';
+        if (/json|text\/plain|x-www-form-urlencoded|text\/html/.test(ct) && !/event-stream/.test(ct)) {
+          // The body is recorded when it has arrived, into the step that made the request, without delaying the caller.
+          const complete = recorder.beginExchange();
+          response
+            .clone()
+            .text()
+            .then(
+              (responseBody) => complete({ ...exchange, responseBody }),
+              () => complete(exchange),
+            );
+        } else {
+          recorder.recordExchange(exchange);
+        }
+      }
+      return response;
+    } catch (err) {
+      recorder?.recordExchange({
+        method,
+        url,
+        durationMs: Math.round(performance.now() - started),
+        requestHeaders: pickHeaders(reqHeaders),
+        responseHeaders: {},
+        ...(requestBody === undefined ? {} : { requestBody }),
+        error: err instanceof Error ? `${err.name}: ${err.message}` : String(err),
+      });
+      if (init.signal?.aborted) throw err;
+      if (timeout.aborted) {
+        throw new OAuthError('network', `${new URL(url).origin} did not answer within ${Math.round(timeoutMs / 1000)} s. Check your connection and try again.`, { url, cause: err });
+      }
+      throw new OAuthError('network', `Could not reach ${safeOrigin(url)}. Check your connection and the server URL, then try again.`, { url, cause: err });
+    }
+  };
+}
+
+function safeOrigin(url: string): string {
+  try {
+    return new URL(url).origin;
+  } catch {
+    return 'the server';
+  }
+}
+
+function bodyText(body: RequestInit['body']): string | undefined {
+  if (body === undefined || body === null) return undefined;
+  if (typeof body === 'string') return body;
+  if (body instanceof URLSearchParams) return body.toString();
+  return '[binary body]';
+}
+
+/** A metadata document fetched without redirects and with a size limit; `undefined` when not found. */
+export interface JsonDocument {
+  readonly status: number;
+  readonly json?: Record<string, unknown>;
+}
+
+/**
+ * GETs a JSON document (RFC 8414, RFC 9728): no redirects followed, body capped at {@link METADATA_SIZE_LIMIT}.
+ * A 4xx/5xx or a redirect yields `{ status }` without `json`; network errors throw `network`.
+ */
+export async function getJsonDocument(fetchFn: FetchFn, url: string, signal?: AbortSignal): Promise<JsonDocument> {
+  const response = await fetchFn(url, {
+    method: 'GET',
+    headers: { accept: 'application/json', 'mcp-protocol-version': '2025-11-25' },
+    redirect: 'manual',
+    ...(signal ? { signal } : {}),
+  });
+  if (response.status !== 200) {
+    await response.body?.cancel().catch(() => undefined);
+    return { status: response.status };
+  }
+  const text = await readLimited(response, METADATA_SIZE_LIMIT);
+  if (text === undefined) return { status: 413 };
+  try {
+    const json = JSON.parse(text) as unknown;
+    if (json && typeof json === 'object' && !Array.isArray(json)) return { status: 200, json: json as Record<string, unknown> };
+  } catch {
+    // fall through
+  }
+  return { status: 422 };
+}
+
+async function readLimited(response: Response, limit: number): Promise<string | undefined> {
+  const declared = Number(response.headers.get('content-length') ?? '0');
+  if (declared > limit) {
+    await response.body?.cancel().catch(() => undefined);
+    return undefined;
+  }
+  if (!response.body) return '';
+  const reader = response.body.getReader();
+  const chunks: Uint8Array[] = [];
+  let total = 0;
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    total += value.byteLength;
+    if (total > limit) {
+      await reader.cancel().catch(() => undefined);
+      return undefined;
+    }
+    chunks.push(value);
+  }
+  return new TextDecoder().decode(Buffer.concat(chunks));
+}

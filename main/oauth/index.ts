@@ -1,0 +1,26 @@
+/** The OAuth engine's public surface (see README.md): import from here, not from the step modules. */
+export { createOAuthEngine } from './engine.ts';
+export type {
+  AuthStatus,
+  AuthorizedFetchOptions,
+  IdJagLoginInput,
+  JwtBearerLoginInput,
+  LoginOptions,
+  LoginState,
+  LogoutResult,
+  OAuthEngine,
+  OAuthEngineDeps,
+  ServerAuthSettings,
+  ServerTarget,
+} from './engine.ts';
+export { OAuthError, isOAuthError, oauthErrorCodes } from './errors.ts';
+export type { OAuthErrorCode } from './errors.ts';
+export { InMemoryCredentialStore, InProcessRefreshLock, tokenSetKeyString } from './store.ts';
+export type { ClientRegistrationRecord, CredentialStore, DPoPKeyRecord, RefreshLock, TokenSetKey, TokenSetRecord } from './store.ts';
+export { FileRefreshLock } from './file-lock.ts';
+export type { FileRefreshLockOptions } from './file-lock.ts';
+export type { FetchFn } from './http.ts';
+export { assertSafeBrowserUrl, isLoopbackHost } from './url-safety.ts';
+export { tokenSetView } from './views.ts';
+export { parseWwwAuthenticate, readChallenge } from './www-authenticate.ts';
+export type { AuthChallenge, ChallengeInfo } from './www-authenticate.ts';
