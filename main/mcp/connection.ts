@@ -334,17 +334,28 @@ export function createConnection(config: McpServerConfig, options: ConnectionOpt
     transportErrors: unknown[],
   ): Promise<Session> {
     const client = makeClient();
+    // Output that is not JSON-RPC during the handshake ends it at once, rather than after the whole timeout.
+    let notMcp: (err: Error) => void = () => undefined;
+    const garbage = new Promise<never>((_resolve, reject) => {
+      notMcp = reject;
+    });
     client.onerror = (err) => {
       transportErrors.push(err);
+      if (err instanceof SyntaxError || err.name === 'ZodError') {
+        notMcp(new McpConnectionError('protocol_error', `${where()} does not speak MCP. Check the command or URL and its arguments.`, { cause: err }));
+      }
     };
     const sessionRef: { s?: Session } = {};
     client.onclose = () => {
       if (sessionRef.s !== undefined) onLost(sessionRef.s);
     };
     try {
-      await withTimeout(client.connect(transport, { timeout: connectTimeoutMs }), connectTimeoutMs + 250, () =>
-        new McpConnectionError('timeout', `No MCP answer from ${where()} within ${Math.round(connectTimeoutMs / 1000)} s. Check that the server is running, then retry.`),
-      );
+      await Promise.race([
+        withTimeout(client.connect(transport, { timeout: connectTimeoutMs }), connectTimeoutMs + 250, () =>
+          new McpConnectionError('timeout', `No MCP answer from ${where()} within ${Math.round(connectTimeoutMs / 1000)} s. Check that the server is running, then retry.`),
+        ),
+        garbage,
+      ]);
     } catch (err) {
       await client.close().catch(() => undefined);
       await transport.close().catch(() => undefined);

@@ -115,7 +115,7 @@ describe('stdio', () => {
   });
 
   it('reports a process that prints garbage as protocol_error', async () => {
-    const conn = createConnection({ id: 'garbage', transport: 'stdio', command: process.execPath, args: [stdioServer, '--garbage'] }, { connectTimeoutMs: 1500, reconnect: false });
+    const conn = createConnection({ id: 'garbage', transport: 'stdio', command: process.execPath, args: [stdioServer, '--garbage'] }, { connectTimeoutMs: 10_000, reconnect: false });
     expect(await codeOf(conn.connect())).toBe('protocol_error');
     await conn.disconnect();
   });
