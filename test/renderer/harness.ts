@@ -15,7 +15,7 @@ import type { Emit } from '../../main/ipc/events.ts';
 import { createHandlers } from '../../main/ipc/handlers.ts';
 import { trustedSenderPolicy } from '../../main/ipc/trusted-sender.ts';
 import { rendererContentSecurityPolicy, rendererFileFor } from '../../main/renderer-files.ts';
-import { createAppServices, packageVersion, type AppRuntime } from '../../main/services.ts';
+import { createAppServices, packageVersion, type AppRuntime, type AppRuntimeOptions } from '../../main/services.ts';
 
 /** Where the harness pretends the renderer is served from (requests to it are answered from out/renderer). */
 export const harnessOrigin = 'http://keyport.test';
@@ -33,6 +33,9 @@ export const chromiumArgs = [
   '--disable-quic',
 ];
 
+/** A stand-in answer for one request channel, for benches that need data no test server has (e.g. 10,000 tools). */
+export type ChannelOverride = (...args: readonly unknown[]) => unknown;
+
 /** Every payload that crossed to the page: responses to requests and pushed events. */
 export interface RecordedPayload {
   readonly kind: 'response' | 'event';
@@ -48,13 +51,34 @@ export interface Harness {
   readonly received: RecordedPayload[];
   /** URLs the page tried to load that are not the renderer's own files (all were refused). */
   readonly blockedRequests: string[];
+  /** Every URL main asked to open in the system browser (sign-in, step-up, openExternal). */
+  readonly openedUrls: string[];
+  /** Every text main put on the clipboard (copy link, copy token). */
+  readonly clipboardWrites: string[];
+  /** Failures of the `browser` script (e.g. the login form rejected the password). */
+  readonly browserErrors: unknown[];
+  /** Replaces the script that plays the user in the browser (for the next URLs main opens). */
+  setBrowser(browser: BrowserScript | undefined): void;
   close(): Promise<void>;
 }
+
+/** Plays the user in the system browser: gets each URL main opens (e.g. runs `completeLogin` on it). */
+export type BrowserScript = (url: string) => Promise<unknown>;
 
 /** Options for {@link startHarness}. */
 export interface HarnessOptions {
   readonly dataDir?: string;
   readonly colorScheme?: 'light' | 'dark';
+  /** What happens when main opens a URL in the "system browser"; default: nothing (the URL is only recorded). */
+  readonly browser?: BrowserScript;
+  /** The file the import dialog "chooses"; default: the user cancels. */
+  readonly importFile?: string;
+  /** Answers that replace the real handler for a channel (benches only; tests use the real handlers). */
+  readonly overrides?: Readonly<Record<string, ChannelOverride>>;
+  /** Further runtime options (e.g. `core` settings such as a shorter refresh margin). */
+  readonly runtime?: Partial<AppRuntimeOptions>;
+  /** Viewport size of the page (screenshots); default 1280×800. */
+  readonly viewport?: { readonly width: number; readonly height: number };
 }
 
 const PAGE_WEB_CONTENTS_ID = 1;
@@ -82,20 +106,46 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
   const dataDir = options.dataDir ?? (await mkdtemp(join(tmpdir(), 'keyport-harness-')));
   const received: RecordedPayload[] = [];
   const blockedRequests: string[] = [];
-  let page: Page | undefined;
+  // Events may fire before the page exists; they are recorded and dropped until it does.
+  const pageRef: { current?: Page } = {};
 
   const toPage: Emit = (channel, payload) => {
     received.push({ kind: 'event', channel, json: JSON.stringify(payload) });
-    void page?.evaluate(([c, p]) => (window as unknown as HarnessWindow).__keyportEmit(c, p), [channel, payload] as const)
+    void pageRef.current?.evaluate(([c, p]) => (window as unknown as HarnessWindow).__keyportEmit(c, p), [channel, payload] as const)
       .catch(() => undefined);
   };
-  const runtime = await createAppServices({ appVersion: packageVersion(), dataDir, emit: toPage });
+  const openedUrls: string[] = [];
+  const clipboardWrites: string[] = [];
+  const browserErrors: unknown[] = [];
+  let browserScript = options.browser;
+  // The side effects main gets injected: the "browser" is a script, the clipboard a list.
+  const runtimeOptions: AppRuntimeOptions = {
+    appVersion: packageVersion(),
+    dataDir,
+    emit: toPage,
+    openBrowser: async (url: string) => {
+      openedUrls.push(url);
+      const script = browserScript;
+      if (script) void script(url).catch((error: unknown) => browserErrors.push(error));
+    },
+    clipboard: {
+      writeText: (text: string) => {
+        clipboardWrites.push(text);
+      },
+    },
+    chooseImportFile: async () => options.importFile,
+    ...options.runtime,
+  };
+  const runtime = await createAppServices(runtimeOptions);
   const dispatch = createDispatcher(
     createHandlers(runtime.services),
     trustedSenderPolicy({ webContentsId: () => PAGE_WEB_CONTENTS_ID, rendererOrigin: harnessOrigin }),
   );
 
-  const context = await (await browser()).newContext({ colorScheme: options.colorScheme ?? 'light' });
+  const context = await (await browser()).newContext({
+    colorScheme: options.colorScheme ?? 'light',
+    viewport: options.viewport ? { ...options.viewport } : { width: 1280, height: 800 },
+  });
   await context.route('**/*', async (route) => {
     const url = route.request().url();
     const file = rendererFileFor(url, rendererRoot, harnessOrigin);
@@ -115,15 +165,16 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
       return route.fulfill({ status: 404, body: 'Not found' });
     }
   });
-  page = await context.newPage();
-  const thePage = page;
+  const thePage = await context.newPage();
+  pageRef.current = thePage;
   await thePage.exposeBinding('__keyportInvoke', async (source, channel: string, args: unknown[]) => {
     const sender: SenderInfo = {
       webContentsId: source.page === thePage ? PAGE_WEB_CONTENTS_ID : -1,
       frameUrl: source.frame.url(),
       isMainFrame: source.frame === thePage.mainFrame(),
     };
-    const result = await dispatch(channel, sender, args);
+    const override = options.overrides?.[channel];
+    const result = override && sender.webContentsId === PAGE_WEB_CONTENTS_ID ? { ok: true, value: await override(...args) } : await dispatch(channel, sender, args);
     received.push({ kind: 'response', channel, json: JSON.stringify(result) });
     return result;
   });
@@ -140,10 +191,17 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
     dataDir,
     received,
     blockedRequests,
+    openedUrls,
+    clipboardWrites,
+    browserErrors,
+    setBrowser(script) {
+      browserScript = script;
+    },
     async close() {
       await context.close();
       await runtime.dispose();
-      if (ownDataDir) await rm(dataDir, { recursive: true, force: true });
+      // Main may still be releasing a lock file of a flow the test abandoned: retry instead of failing the test.
+      if (ownDataDir) await rm(dataDir, { recursive: true, force: true, maxRetries: 10, retryDelay: 100 });
     },
   };
 }

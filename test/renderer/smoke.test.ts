@@ -32,7 +32,7 @@ describe('the renderer in Chromium against the real main handlers', () => {
     await page.getByLabel('Name (optional)').fill('Local demo');
     await page.getByRole('button', { name: 'Add', exact: true }).click();
 
-    await expect.poll(() => page.getByRole('option').count()).toBe(1);
+    await expect.poll(() => page.getByRole('list', { name: 'Configured servers' }).getByRole('listitem').count()).toBe(1);
     await expect.poll(() => page.getByRole('heading', { name: 'Local demo' }).count()).toBe(1);
     const stored = await harness.runtime.services.servers.list();
     expect(stored.map((s) => [s.name, s.url])).toEqual([['Local demo', 'http://127.0.0.1:9001/mcp']]);

@@ -1,5 +1,5 @@
 /** A server's status as a badge: symbol + text + tone. */
-import type { ServerStatus } from '../../../preload/contract.ts';
+import type { ServerStatus } from '../../../../preload/contract.ts';
 import { statusLabel } from './status.ts';
 
 /** Renders one status. */

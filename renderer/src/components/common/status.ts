@@ -1,5 +1,5 @@
 /** How each server status reads in the UI: text, a symbol and a tone, never colour alone. */
-import type { ServerStatus } from '../../../preload/contract.ts';
+import type { ServerStatus } from '../../../../preload/contract.ts';
 
 /** A status as the badge renders it. */
 export interface StatusLabel {

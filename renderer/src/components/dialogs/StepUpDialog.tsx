@@ -1,0 +1,62 @@
+/**
+ * Step-up: the server needs more scopes for what the user tried. Says which and why ("write_data needs mcp:write"),
+ * and opens the browser only after the user agrees.
+ */
+import { useKeyport } from '../../store/index.ts';
+import { Dialog } from '../common/Dialog.tsx';
+import { ErrorBox } from '../common/ErrorBox.tsx';
+import { ScopeChips } from '../common/ScopeChips.tsx';
+
+/** The prompt, shown while a step-up is pending. */
+export function StepUpDialog() {
+  const prompt = useKeyport((s) => s.stepUp);
+  const serverName = useKeyport((s) => (s.stepUp ? s.servers.find((x) => x.id === s.stepUp?.request.serverId)?.name : undefined));
+  const approve = useKeyport((s) => s.approveStepUp);
+  const dismiss = useKeyport((s) => s.dismissStepUp);
+  if (!prompt) return null;
+  const { request, needed, tool } = prompt;
+  const scopes = needed.join(' ');
+  return (
+    <Dialog title="More access needed" onClose={dismiss} className="step-up">
+      <p data-testid="step-up-reason">
+        {tool ? (
+          <>
+            <code>{tool}</code> needs <code>{scopes}</code>
+          </>
+        ) : (
+          <>
+            This request needs <code>{scopes}</code>
+          </>
+        )}{' '}
+        on {serverName ?? 'this server'}, which your current sign-in does not grant.
+      </p>
+      <ScopeChips scopes={needed} label="Scopes needed" />
+      {needed.length < request.scopes.length && (
+        <p className="hint">Keyport asks for all of these, so you keep what you have: {request.scopes.join(' ')}.</p>
+      )}
+      <p className="hint">
+        Keyport will open your browser so you can approve the additional permission; the call is retried afterwards.
+      </p>
+      {prompt.phase === 'failed' && <ErrorBox error={prompt.error} title="Could not get the extra access" />}
+      <div className="actions">
+        {prompt.phase === 'authorizing' ? (
+          <>
+            <p role="status">Finish approving in your browser…</p>
+            <button type="button" onClick={dismiss}>
+              Cancel
+            </button>
+          </>
+        ) : (
+          <>
+            <button type="button" onClick={dismiss}>
+              Not now
+            </button>
+            <button type="button" className="primary" onClick={() => void approve()} autoFocus>
+              {prompt.phase === 'failed' ? 'Try again in browser' : 'Continue in browser'}
+            </button>
+          </>
+        )}
+      </div>
+    </Dialog>
+  );
+}

@@ -1,0 +1,161 @@
+/**
+ * `npm run screenshots`: PNGs of the window's main screens, in the light and the dark theme, into screenshots/. Uses
+ * the Chromium harness (built renderer, real main handlers) and the test bed, so every screen shows real data: the
+ * empty state, the server list, sign-in waiting for the browser, a failed sign-in, the overview, the token
+ * inspector, the flow timeline, a tool result and a tool error.
+ *
+ * Run: `node test/renderer/screenshots.ts [outDir]` (scripts/screenshots.mjs does; KEYPORT_SKIP_BUILD=1 skips the
+ * build).
+ */
+import { mkdir } from 'node:fs/promises';
+import { resolve } from 'node:path';
+import type { Page } from 'playwright-core';
+import { setup as build } from '../setup/build.ts';
+import { setup as startKeyring, teardown as stopKeyring } from '../setup/keyring.ts';
+import { startTestBed, type TestBed } from '../servers/testbed.ts';
+import { completeLogin } from '../servers/user-agent.ts';
+import { closeBrowser, startHarness } from './harness.ts';
+
+const never = () => new Promise<never>(() => undefined);
+
+async function waitFor(check: () => Promise<boolean>, timeoutMs = 20_000): Promise<void> {
+  const end = Date.now() + timeoutMs;
+  while (!(await check().catch(() => false))) {
+    if (Date.now() > end) throw new Error('screenshots: the window did not reach the expected state');
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+async function tab(page: Page, name: string): Promise<void> {
+  await page.getByRole('tab', { name, exact: true }).click();
+}
+
+/** Takes every screen in one theme; returns the files written. */
+async function shootTheme(bed: TestBed, theme: 'light' | 'dark', outDir: string): Promise<readonly string[]> {
+  const files: string[] = [];
+  const harness = await startHarness({ colorScheme: theme, viewport: { width: 1280, height: 820 } });
+  const { page } = harness;
+  const until = (check: () => Promise<boolean>) =>
+    waitFor(check).catch(async (error: unknown) => {
+      console.error((await page.locator('body').innerText()).slice(0, 1500), harness.browserErrors);
+      throw error;
+    });
+  const shot = async (name: string) => {
+    await page.waitForTimeout(150);
+    const file = resolve(outDir, `${theme}-${String(files.length + 1).padStart(2, '0')}-${name}.png`);
+    await page.screenshot({ path: file });
+    files.push(file);
+  };
+  try {
+    await until(async () => (await page.getByTestId('app-version').count()) === 1);
+    await shot('empty-state');
+
+    await page.getByRole('button', { name: 'Add server', exact: true }).click();
+    const dialog = page.getByRole('dialog', { name: 'Add server' });
+    await dialog.getByLabel('Server URL').fill(bed.mcpUrl);
+    await dialog.getByLabel('Name (optional)').fill('Demo server');
+    await dialog.getByText('Advanced: authorization settings').click();
+    await shot('add-server-dialog');
+    await dialog.getByRole('button', { name: 'Add', exact: true }).click();
+    await page.evaluate(() =>
+      (window as unknown as { keyport: { addServer(i: unknown): Promise<unknown> } }).keyport.addServer({
+        name: 'Team wiki (example)',
+        url: 'https://mcp.example.com/wiki',
+      }),
+    );
+    await until(async () => (await page.getByRole('heading', { level: 2, name: 'Demo server' }).count()) === 1);
+    await shot('server-list');
+
+    // Sign-in waiting for the browser (the "browser" never finishes), then cancelled.
+    harness.setBrowser(never);
+    await page.getByRole('button', { name: 'Sign in', exact: true }).click();
+    await until(async () => ((await page.getByRole('status', { name: 'Sign-in' }).textContent()) ?? '').includes('Finish signing in'));
+    await shot('sign-in-waiting');
+    await page.getByRole('button', { name: 'Cancel', exact: true }).click();
+    await until(async () => ((await page.getByRole('status', { name: 'Sign-in' }).textContent()) ?? '').includes('cancelled'));
+
+    // A failed sign-in: the user presses Deny.
+    harness.setBrowser((url) => completeLogin(url, { username: 'alice', password: 'password123' }, { consent: 'deny' }));
+    await page.getByRole('button', { name: 'Sign in again' }).click();
+    await until(async () => (await page.getByText('Sign-in failed').count()) > 0);
+    await shot('sign-in-failed');
+    await tab(page, 'Flow');
+    await until(async () => ((await page.getByTestId('flow-outcome').textContent()) ?? '').includes('failed'));
+    await shot('flow-failed-step');
+
+    // A successful sign-in.
+    harness.setBrowser((url) => completeLogin(url, { username: 'alice', password: 'password123' }));
+    await tab(page, 'Overview');
+    await page.getByRole('button', { name: 'Sign in', exact: true }).click();
+    await until(async () => ((await page.getByRole('status', { name: 'Sign-in' }).textContent()) ?? '').includes('Signed in'));
+    await until(async () => (await page.getByTestId('server-info-name').count()) === 1);
+    await shot('overview');
+
+    await tab(page, 'Tokens');
+    await until(async () => (await page.getByTestId('token-access').count()) === 1);
+    await shot('token-inspector');
+    await page.getByRole('button', { name: 'Introspect' }).click();
+    // The test bed introspects only opaque access tokens: a JWT gets a (well-explained) refusal, which is shown too.
+    const introspection = page.getByTestId('token-access').locator('.introspection, .error-box');
+    await until(async () => (await introspection.count()) > 0);
+    await introspection.first().scrollIntoViewIfNeeded();
+    await shot('token-introspection');
+
+    await tab(page, 'Flow');
+    const picker = page.getByRole('combobox', { name: 'Flow' });
+    await picker.selectOption((await picker.locator('option', { hasText: /Sign-in.*ok/ }).first().getAttribute('value')) ?? '');
+    await until(async () => (await page.getByRole('list', { name: 'Steps' }).getByRole('listitem').count()) > 2);
+    await page.locator('details.exchanges summary').first().click();
+    await shot('flow-timeline');
+
+    await tab(page, 'Tools');
+    await page.getByRole('option', { name: /get_user_profile/ }).click();
+    await page.getByRole('button', { name: 'Call', exact: true }).click();
+    await until(async () => (await page.getByTestId('tool-result').count()) === 1);
+    await shot('tool-result');
+    await page.getByRole('option', { name: /create_secure_note/ }).click();
+    await shot('tool-form');
+    await page.getByRole('option', { name: /fail_always/ }).click();
+    await page.getByRole('button', { name: 'Call', exact: true }).click();
+    await until(async () => (await page.getByTestId('tool-error').count()) === 1);
+    await shot('tool-error');
+    await page.getByRole('option', { name: /get_logo/ }).click();
+    await page.getByRole('button', { name: 'Call', exact: true }).click();
+    await until(async () => (await page.locator('img.content-image').count()) === 1);
+    await shot('tool-image');
+
+    await tab(page, 'Resources');
+    await page.getByRole('button', { name: 'Your profile' }).click();
+    await until(async () => (await page.getByRole('region', { name: 'Resource contents' }).count()) === 1);
+    await shot('resources');
+    await tab(page, 'Log');
+    await shot('log');
+  } finally {
+    await harness.close();
+  }
+  return files;
+}
+
+/** Writes every screenshot into `outDir`. */
+export async function takeScreenshots(outDir: string): Promise<readonly string[]> {
+  await mkdir(outDir, { recursive: true });
+  const bed = await startTestBed();
+  try {
+    return [...(await shootTheme(bed, 'light', outDir)), ...(await shootTheme(bed, 'dark', outDir))];
+  } finally {
+    await closeBrowser();
+    await bed.close();
+  }
+}
+
+if (import.meta.url === `file://${process.argv[1]}`) {
+  const outDir = resolve(process.argv[2] ?? 'screenshots');
+  build();
+  await startKeyring();
+  try {
+    const files = await takeScreenshots(outDir);
+    console.log(`screenshots: wrote ${files.length} PNGs to ${outDir}`);
+  } finally {
+    await stopKeyring();
+  }
+}
