@@ -37,8 +37,14 @@ async function start(): Promise<void> {
     ...(!app.isPackaged && process.env['KEYPORT_DEMO_MCP_URL']
       ? { firstRunServers: [{ url: process.env['KEYPORT_DEMO_MCP_URL'], name: 'Local demo' }] }
       : {}),
-    // The engine and openExternal check the URL's scheme before these run.
-    openBrowser: (url) => shell.openExternal(url),
+    // The engine and the openExternal service check the URL's scheme first; checked again here, where it matters.
+    openBrowser: (url) => {
+      const parsed = new URL(url);
+      if (parsed.protocol !== 'https:' && parsed.protocol !== 'http:') {
+        return Promise.reject(new Error(`Refused to open a ${parsed.protocol} URL.`));
+      }
+      return shell.openExternal(parsed.href);
+    },
     clipboard: { writeText: (text) => clipboard.writeText(text) },
     chooseImportFile: async () => {
       const options = {

@@ -62,6 +62,9 @@ export async function createAppServices(options: AppRuntimeOptions): Promise<App
     publishTokens?: (serverId: string) => Promise<void>;
   } = {};
   const byUrl = async (url: string, then: (id: string) => void) => {
+    // Synchronously when the server is known, so events reach the window in the order the engine sent them.
+    const known = late.context?.knownIdForUrl(url);
+    if (known !== undefined) return then(known);
     const id = await late.context?.idForUrl(url);
     if (id !== undefined) then(id);
   };
@@ -116,7 +119,14 @@ export async function createAppServices(options: AppRuntimeOptions): Promise<App
     for (const input of options.firstRunServers) await services.servers.add(input).catch(() => undefined);
   }
   if (options.autoConnect ?? true) void autoConnect(context);
-  return { services, context, dispose: () => context.mcp.closeAll() };
+  return {
+    services,
+    context,
+    async dispose() {
+      await auth.dispose();
+      await context.mcp.closeAll();
+    },
+  };
 }
 
 /** Warm start: reconnects every server that needs no sign-in or already holds tokens; never opens a browser. */

@@ -22,6 +22,8 @@ const DEFAULT_ACCOUNT = 'default';
 export function createAuthService(context: AppContext): {
   readonly service: AuthService;
   readonly onAuthorizationUrl: (serverId: string, url: string) => void;
+  /** Cancels every sign-in still waiting and waits until each has cleaned up (callback server, locks). */
+  readonly dispose: () => Promise<void>;
 } {
   const { core } = context;
   const pending = new Map<string, PendingSignIn>();
@@ -157,6 +159,11 @@ export function createAuthService(context: AppContext): {
 
   return {
     service,
+    async dispose() {
+      const all = [...pending.values()];
+      for (const entry of all) entry.controller.abort();
+      await Promise.all(all.map((entry) => entry.done));
+    },
     onAuthorizationUrl(serverId, url) {
       const entry = pending.get(serverId);
       if (entry) entry.authorizationUrl = url;

@@ -36,6 +36,8 @@ export interface AppContext {
   setStatus(serverId: string, status: ServerStatus): void;
   /** The id of the configured server with this URL, if any (the engine reports by URL). */
   idForUrl(url: string): Promise<string | undefined>;
+  /** The same from the last list read, without waiting: keeps engine events in the order they were sent. */
+  knownIdForUrl(url: string): string | undefined;
   /** The server's connection, registered with the manager on first use (not connected). */
   connection(server: ServerConfig): Promise<McpConnection>;
   /** The server's connection, connected (connecting now if needed). */
@@ -55,6 +57,13 @@ export function createAppContext(
   const statuses = new Map<string, ServerStatus>();
   const traces = new Map<string, FlowTraceView[]>();
   const logs = new Map<string, LogMessageView[]>();
+  const idsByUrl = new Map<string, string>();
+  const load = async (): Promise<readonly ServerConfig[]> => {
+    const servers = await core.config.load();
+    idsByUrl.clear();
+    for (const server of servers) if (server.url !== undefined) idsByUrl.set(server.url, server.id);
+    return servers;
+  };
   const mcp = createConnectionManager({
     clientInfo: { name: 'Keyport', version: '0.1.0' },
     onElicitation,
@@ -74,7 +83,7 @@ export function createAppContext(
     logs,
     view: (server) => ({ ...toServerViewBase(server), status: statuses.get(server.id) ?? { state: 'disconnected' } }),
     async publishServers() {
-      const all = (await core.config.load()).map(context.view);
+      const all = (await load()).map(context.view);
       emit('servers:onChanged', all);
       return all;
     },
@@ -87,9 +96,9 @@ export function createAppContext(
       void context.publishServers().catch(() => undefined);
     },
     async idForUrl(url) {
-      const servers = await core.config.load();
-      return servers.find((s) => s.url === url)?.id;
+      return idsByUrl.get(url) ?? (await load()).find((s) => s.url === url)?.id;
     },
+    knownIdForUrl: (url) => idsByUrl.get(url),
     async connection(server) {
       return context.mcp.get(server.id) ?? context.mcp.add(await core.connectionConfig(server));
     },

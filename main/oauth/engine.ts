@@ -447,14 +447,14 @@ export function createOAuthEngine(deps: OAuthEngineDeps): OAuthEngine {
         recorder.addSecret(p.get('code'));
         // The browser's arrival at the loopback receiver, as the timeline shows it (the code is masked).
         recorder.recordExchange({ method: 'GET', url: `${callback.redirectUri}?${p.toString()}`, status: p.get('error') ? 400 : 200, durationMs: Math.max(0, now() - opened), requestHeaders: {}, responseHeaders: { 'content-type': 'text/html; charset=utf-8' } });
-        return p;
+        // Validated inside the step, so a refusal (access_denied, iss mismatch…) marks this step as the failed one.
+        try {
+          return oauth.validateAuthResponse(as, clientOf(registration), p, request.state);
+        } catch (err) {
+          throw toOAuthError(err, 'authorization');
+        }
       }, () => `user returned to ${callback.redirectUri}`);
-      let callbackParameters: URLSearchParams;
-      try {
-        callbackParameters = oauth.validateAuthResponse(as, clientOf(registration), params, request.state);
-      } catch (err) {
-        throw toOAuthError(err, 'authorization');
-      }
+      const callbackParameters: URLSearchParams = params;
       emitState(target.serverUrl, { state: 'exchanging-code', issuer: as.issuer });
       const dpop = await dpopPromise;
       const ctx = await tokenContext(as, registration, target, fetchFn, dpop.handle, options.signal);
