@@ -167,6 +167,8 @@ export interface OAuthEngine {
 const DEFAULT_ACCOUNT = 'default';
 
 interface ResolvedServer {
+  /** The challenge that started this login (the caller's, or the probe's): its `scope` comes first (MCP spec). */
+  readonly challenge?: ChallengeInfo;
   readonly resource: string;
   readonly prm?: ProtectedResourceMetadata;
   readonly as: AuthorizationServer;
@@ -242,7 +244,7 @@ export function createOAuthEngine(deps: OAuthEngineDeps): OAuthEngine {
         throw new OAuthError('discovery_failed', 'This server did not ask for authorization and publishes no authorization metadata, so there is nothing to sign in to. Connect without signing in.');
       }
       const legacy = await recorder.step('authorization-server-metadata', () => discoverLegacyAuthorizationServer(fetchFn, target.serverUrl, signal), (d) => `${d.source}: ${d.as.issuer}`);
-      return { resource: resourceFromUrl(target.serverUrl), as: legacy.as, asSource: legacy.source };
+      return { challenge: ch, resource: resourceFromUrl(target.serverUrl), as: legacy.as, asSource: legacy.source };
     }
     const servers = (prm.metadata.authorization_servers ?? []).filter((s): s is string => typeof s === 'string');
     if (servers.length === 0) {
@@ -251,7 +253,7 @@ export function createOAuthEngine(deps: OAuthEngineDeps): OAuthEngine {
     const preferred = settings.preferredAuthorizationServer;
     const issuer = (preferred && servers.find((s) => sameIssuer(s, preferred))) || servers[0]!;
     const found = await recorder.step('authorization-server-metadata', () => discoverAuthorizationServer(fetchFn, issuer, signal), (d) => `issuer ${d.as.issuer} from ${d.url}`);
-    return { resource: prm.metadata.resource, prm: prm.metadata, as: found.as, asSource: found.source };
+    return { ...(ch ? { challenge: ch } : {}), resource: prm.metadata.resource, prm: prm.metadata, as: found.as, asSource: found.source };
   }
 
   // ---------------------------------------------------------------------------------------------------------
@@ -419,7 +421,7 @@ export function createOAuthEngine(deps: OAuthEngineDeps): OAuthEngine {
     }
     const scope = selectScope({
       override: options.scope ?? settings.scope,
-      challenge: options.challenge?.scope,
+      challenge: options.challenge?.scope ?? resolved.challenge?.scope,
       resourceScopes: resolved.prm?.scopes_supported,
       asScopes: as.scopes_supported,
     });

@@ -69,6 +69,13 @@ describe('login (authorization code + PKCE + DCR)', () => {
     expect(token.get('code_verifier')).toBeTruthy();
   });
 
+  it('requests the scope of the server’s own 401 challenge, not every scope the resource supports', async () => {
+    const { engine, target, mock } = await setup({ challengeScope: 'mcp:read', scopesSupported: ['mcp:read', 'mcp:admin'] });
+    await engine.login(target);
+    const auth = mock.requests.find((r) => r.path === '/authorize')!;
+    expect(auth.query.get('scope')).toBe('mcp:read');
+  });
+
   it('omits resource when the server settings opt out', async () => {
     const { engine, mock } = await setup();
     await engine.login({ serverUrl: mock.mcpUrl, settings: { sendResourceParameter: false } });
