@@ -28,3 +28,21 @@ export class KeyportError extends Error {
     this.code = code;
   }
 }
+
+/** Names of the typed errors of Keyport's local layers: the keychain, the server list, the core, file locks. */
+const localErrorNames = new Set(['KeychainError', 'ConfigError', 'KeyportError', 'LockTimeoutError']);
+
+/**
+ * The local failure (keychain unavailable, damaged config…) behind an error, if any, looking through `cause`s.
+ * Protocol layers (OAuth, MCP) pass such a failure on with its own message, which says what to fix, instead of
+ * reporting a generic network or protocol error.
+ */
+export function localFailureOf(err: unknown): (Error & { readonly code: string }) | undefined {
+  let current: unknown = err;
+  for (let depth = 0; depth < 6 && current instanceof Error; depth++) {
+    const code = (current as { code?: unknown }).code;
+    if (localErrorNames.has(current.name) && typeof code === 'string') return current as Error & { code: string };
+    current = current.cause;
+  }
+  return undefined;
+}

@@ -5,6 +5,7 @@
 import { ErrorCode, McpError } from '@modelcontextprotocol/sdk/types.js';
 import { StreamableHTTPError } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import { SseError } from '@modelcontextprotocol/sdk/client/sse.js';
+import { localFailureOf } from '../errors.ts';
 
 /** Every stable error code this layer raises. */
 export const mcpErrorCodes = [
@@ -40,6 +41,8 @@ export const mcpErrorCodes = [
   'not_connected',
   /** The server configuration itself is unusable (bad URL, missing command). */
   'invalid_config',
+  /** Something on this machine failed (the keychain is unavailable, the server list is damaged); the message says what. */
+  'local_failure',
 ] as const;
 
 /** A stable error code; see {@link mcpErrorCodes}. */
@@ -187,6 +190,8 @@ export interface ErrorContext {
  */
 export function toMcpError(err: unknown, ctx: ErrorContext = {}): McpConnectionError {
   if (err instanceof McpConnectionError) return err;
+  const local = localFailureOf(err);
+  if (local) return new McpConnectionError('local_failure', local.message, { cause: local });
   const host = where(ctx.url);
   const what = ctx.what ?? 'The request';
   const code = codeOf(err);

@@ -26,6 +26,7 @@ export const oauthErrorCodes = [
   'token_request_failed',
   'callback_port_in_use',
   'network',
+  'local_failure',
 ] as const;
 
 /** A stable error code; see {@link oauthErrorCodes}. */

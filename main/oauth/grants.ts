@@ -5,6 +5,7 @@
  * a DPoP proof when a handle is given and retries once on `use_dpop_nonce` (RFC 9449 §8).
  */
 import * as oauth from 'oauth4webapi';
+import { localFailureOf } from '../errors.ts';
 import type { AuthorizationServer, Client, ClientAuth, DPoPHandle, TokenEndpointResponse } from 'oauth4webapi';
 import { OAuthError } from './errors.ts';
 import type { FetchFn } from './http.ts';
@@ -105,6 +106,8 @@ async function withNonceRetry(ctx: TokenEndpointContext, send: () => Promise<Res
 /** Maps oauth4webapi and token endpoint errors to {@link OAuthError}s with stable codes. */
 export function toOAuthError(err: unknown, what: string): OAuthError {
   if (err instanceof OAuthError) return err;
+  const local = localFailureOf(err);
+  if (local) return new OAuthError('local_failure', local.message, { cause: local });
   if (err instanceof oauth.ResponseBodyError) {
     const code = err.error === 'invalid_grant' ? 'invalid_grant' : err.error === 'invalid_client' || err.error === 'unauthorized_client' ? 'invalid_client' : 'token_request_failed';
     const next =

@@ -1,3 +1,4 @@
+import { startTestBed } from '../servers/testbed.ts';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -162,5 +163,22 @@ describe('bin/keyport.js', () => {
     expect(run.stderr).toMatch(/^keyport: Keyport keeps secrets only in the OS keychain and found no Secret Service/);
     const text = existsSync(join(d, 'servers.json')) ? readFileSync(join(d, 'servers.json'), 'utf8') : '';
     expect(text).not.toContain('plaintext-never');
+  });
+
+  // Regression: `login` and `call` used to say "The sign-in failed" / "failed unexpectedly" when the keychain was missing.
+  it.runIf(process.platform === 'linux')('login and call without a keychain say what to fix, not a generic failure', async () => {
+    const bed = await startTestBed();
+    try {
+      const d = dataDir();
+      const env = { DBUS_SESSION_BUS_ADDRESS: '', DISPLAY: '' };
+      await runBin(['--data-dir', d, 'servers', 'add', bed.mcpUrl, '--name', 'bed']);
+      for (const args of [['login', 'bed', '--browser-command', 'true'], ['call', 'bed', 'get_user_profile']]) {
+        const run = await runBin(['--data-dir', d, ...args], { env });
+        expect(run.code, args[0]).toBe(1);
+        expect(run.stderr, args[0]).toMatch(/^keyport: Keyport keeps secrets only in the OS keychain and found no Secret Service/);
+      }
+    } finally {
+      await bed.close();
+    }
   });
 });
