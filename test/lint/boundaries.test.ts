@@ -3,7 +3,7 @@
  * the real linter on fixture files that break the rules, and expect both to refuse them.
  */
 import { execFile } from 'node:child_process';
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
@@ -15,6 +15,8 @@ const fixtures = join(root, 'test/fixtures/renderer-violations');
 const run = promisify(execFile);
 
 async function typeCheckAsRenderer(fixture: string): Promise<string> {
+  // Inside the repo (so `rootDir` holds the fixture), in a folder a fresh clone may not have yet.
+  await mkdir(join(root, 'node_modules/.cache'), { recursive: true });
   const dir = await mkdtemp(join(root, 'node_modules/.cache/keyport-tsc-'));
   try {
     const config = join(dir, 'tsconfig.json');
