@@ -234,16 +234,8 @@ export type ContentView =
   | { readonly type: 'text'; readonly text: string; readonly annotations?: ContentAnnotationsView }
   | { readonly type: 'image'; readonly data: string; readonly mimeType: string; readonly annotations?: ContentAnnotationsView }
   | { readonly type: 'audio'; readonly data: string; readonly mimeType: string; readonly annotations?: ContentAnnotationsView }
-  | {
-      readonly type: 'resource_link';
-      readonly uri: string;
-      readonly name: string;
-      readonly title?: string;
-      readonly description?: string;
-      readonly mimeType?: string;
-      readonly size?: number;
-      readonly annotations?: ContentAnnotationsView;
-    }
+  // A link to a resource: MCP's `ResourceLink` is a `Resource` (what the Resources tab lists) with a type.
+  | ({ readonly type: 'resource_link'; readonly annotations?: ContentAnnotationsView } & ResourceView)
   | { readonly type: 'resource'; readonly resource: ResourceContentsView; readonly annotations?: ContentAnnotationsView };
 
 /** What a tool call returned. `isError: true` is a tool-level failure the user should see, not a thrown error. */

@@ -17,9 +17,9 @@ import { createOAuthEngine, InMemoryCredentialStore, type FetchFn } from '../../
 import { ACCOUNTS } from '../../test/servers/accounts.ts';
 import { startTestBed } from '../../test/servers/testbed.ts';
 import { completeLogin } from '../../test/servers/user-agent.ts';
+import { median, numberArg, printResult } from '../lib.ts';
 
-const args = process.argv.slice(2);
-const iterations = Number(args[args.indexOf('--iterations') + 1]) || 15;
+const iterations = numberArg('iterations', 15);
 const credentials = { username: ACCOUNTS.alice.username, password: ACCOUNTS.alice.password };
 
 function counting(counter: { n: number }): FetchFn {
@@ -96,12 +96,6 @@ async function sdkLogin(mcpUrl: string): Promise<number> {
   }
 }
 
-function median(values: readonly number[]): number {
-  const s = [...values].sort((a, b) => a - b);
-  const mid = Math.floor(s.length / 2);
-  return s.length % 2 ? s[mid]! : (s[mid - 1]! + s[mid]!) / 2;
-}
-
 async function timed(fn: () => Promise<number>): Promise<{ ms: number; requests: number }> {
   const t0 = performance.now();
   const requests = await fn();
@@ -137,7 +131,7 @@ try {
   console.log(`MCP SDK auth()   median ${sMs.toFixed(1)} ms   ${sReq} client HTTP requests per login`);
   console.log(`time ratio keyport/sdk ${ratio.toFixed(3)} (target <= 0.8); fewer requests: ${kReq < sReq}`);
   const pass = ratio <= 0.8 && kReq < sReq;
-  console.log(JSON.stringify({ bench: 'login', metric: 'time_ratio', value: Number(ratio.toFixed(3)), target: 0.8, pass }));
+  printResult({ bench: 'login', metric: 'time_ratio', value: Number(ratio.toFixed(3)), target: 0.8, pass });
 } finally {
   await bed.close();
 }

@@ -7,11 +7,11 @@
  * Run: `npm run bench -- refresh-storm` (or `node bench/refresh-storm/index.ts [--calls N]`).
  */
 import { connectionFor, signIn, startBedWithClient } from '../../test/mcp/helpers/engine-bed.ts';
+import { numberArg, printResult } from '../lib.ts';
 
 const TARGET = 1;
 const TTL_S = 2;
-const i = process.argv.indexOf('--calls');
-const calls = i >= 0 && Number(process.argv[i + 1]) > 0 ? Number(process.argv[i + 1]) : 200;
+const calls = numberArg('calls', 200);
 
 const bed = await startBedWithClient({ authServer: { accessTokenTtl: TTL_S } });
 try {
@@ -38,7 +38,7 @@ try {
     console.log(`  calls ok ${ok}, failed ${failed}${firstFailure?.status === 'rejected' ? ` (first: ${String((firstFailure.reason as { code?: string }).code ?? firstFailure.reason)})` : ''}`);
     console.log(`  refresh requests at the AS: ${refreshes}  target exactly ${TARGET}`);
     console.log(`  other AS requests: ${bed.authServer.count() - refreshes}`);
-    console.log(JSON.stringify({ bench: 'refresh-storm', metric: 'refresh_requests', value: refreshes, target: TARGET, pass: refreshes === TARGET && failed === 0 }));
+    printResult({ bench: 'refresh-storm', metric: 'refresh_requests', value: refreshes, target: TARGET, pass: refreshes === TARGET && failed === 0 });
   } finally {
     await conn.disconnect();
   }

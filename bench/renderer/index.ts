@@ -11,23 +11,12 @@ import type { KeyportApi, ToolView } from '../../preload/contract.ts';
 import { setup as build } from '../../test/setup/build.ts';
 import { setup as startKeyring, teardown as stopKeyring } from '../../test/setup/keyring.ts';
 import { closeBrowser, startHarness } from '../../test/renderer/harness.ts';
+import { median, numberArg, printResult } from '../lib.ts';
 
 declare const window: Window & { keyport: KeyportApi };
 
 const TARGET = 3;
 const SIZES = [100, 10_000] as const;
-
-function arg(name: string, fallback: number): number {
-  const i = process.argv.indexOf(`--${name}`);
-  const v = i >= 0 ? Number(process.argv[i + 1]) : NaN;
-  return Number.isFinite(v) && v > 0 ? v : fallback;
-}
-
-function median(xs: readonly number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  const mid = Math.floor(s.length / 2);
-  return s.length % 2 === 1 ? (s[mid] ?? 0) : ((s[mid - 1] ?? 0) + (s[mid] ?? 0)) / 2;
-}
 
 /** A plausible tool: a name, a title, a description and a small schema. */
 function syntheticTools(count: number): readonly ToolView[] {
@@ -39,7 +28,7 @@ function syntheticTools(count: number): readonly ToolView[] {
   }));
 }
 
-const runs = arg('runs', 15);
+const runs = numberArg('runs', 15);
 build();
 await startKeyring();
 const toolsByName = new Map<string, readonly ToolView[]>(SIZES.map((n) => [`tools-${n}`, syntheticTools(n)]));
@@ -124,7 +113,7 @@ try {
   console.log(`  click → next frame:      100 tools ${small.toFixed(2)} ms, 10,000 tools ${big.toFixed(2)} ms`);
   console.log(`  ratio (to next frame):   ${ratio.toFixed(2)} (target ≤ ${TARGET})`);
   console.log(`  scrolling 10,000: ${scroll.frames} jumps, median frame ${scroll.median.toFixed(1)} ms, worst ${scroll.worst.toFixed(1)} ms; ${rowsInDom} rows in the DOM`);
-  console.log(JSON.stringify({ bench: 'renderer', metric: 'render_ratio_10000_vs_100', value: Number(ratio.toFixed(3)), target: TARGET, pass: ratio <= TARGET }));
+  printResult({ bench: 'renderer', metric: 'render_ratio_10000_vs_100', value: Number(ratio.toFixed(3)), target: TARGET, pass: ratio <= TARGET });
 } finally {
   await harness.close();
   await closeBrowser();

@@ -11,30 +11,19 @@ import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/
 import { createConnection } from '../../main/mcp/connection.ts';
 import { staticBearerSession } from '../../main/mcp/auth.ts';
 import { startHttpHost } from '../../test/mcp/helpers/http-host.ts';
+import { median, numberArg, printResult } from '../lib.ts';
 
 const TARGET = 1.05;
 const TOKEN = 'bench-static-token';
-
-function arg(name: string, fallback: number): number {
-  const i = process.argv.indexOf(`--${name}`);
-  const v = i >= 0 ? Number(process.argv[i + 1]) : NaN;
-  return Number.isFinite(v) && v > 0 ? v : fallback;
-}
-
-function median(xs: readonly number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  const mid = Math.floor(s.length / 2);
-  return s.length % 2 === 1 ? (s[mid] ?? 0) : ((s[mid - 1] ?? 0) + (s[mid] ?? 0)) / 2;
-}
 
 function pct(xs: readonly number[], p: number): number {
   const s = [...xs].sort((a, b) => a - b);
   return s[Math.min(s.length - 1, Math.floor((p / 100) * s.length))] ?? 0;
 }
 
-const calls = arg('calls', 2000);
-const batch = arg('batch', 100);
-const warmup = arg('warmup', 200);
+const calls = numberArg('calls', 2000);
+const batch = numberArg('batch', 100);
+const warmup = numberArg('warmup', 200);
 
 const host = await startHttpHost({ tokens: { [TOKEN]: ['read', 'write'] } });
 const keyport = createConnection({ id: 'bench', transport: 'streamable-http', url: host.url }, { authorize: () => staticBearerSession(TOKEN) });
@@ -83,7 +72,7 @@ try {
   console.log(`  keyport  median ${fmt(mk)}  p90 ${fmt(pct(times.keyport, 90))}  p99 ${fmt(pct(times.keyport, 99))}`);
   console.log(`  raw SDK  median ${fmt(mr)}  p90 ${fmt(pct(times.raw, 90))}  p99 ${fmt(pct(times.raw, 99))}`);
   console.log(`  ratio (keyport / raw medians) ${ratio.toFixed(3)}  target ≤ ${TARGET}`);
-  console.log(JSON.stringify({ bench: 'toolcall', metric: 'median_ratio_keyport_vs_raw', value: Number(ratio.toFixed(4)), target: TARGET, pass: ratio <= TARGET }));
+  printResult({ bench: 'toolcall', metric: 'median_ratio_keyport_vs_raw', value: Number(ratio.toFixed(4)), target: TARGET, pass: ratio <= TARGET });
 } finally {
   await keyport.disconnect();
   await raw.close();

@@ -17,16 +17,10 @@ import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/
 import { InMemoryCredentialStore } from '../../main/oauth/index.ts';
 import type { FetchFn } from '../../main/oauth/index.ts';
 import { connectionFor, engineFor, signIn, startBedWithClient } from '../../test/mcp/helpers/engine-bed.ts';
+import { median, numberArg, printResult } from '../lib.ts';
 
 const RATIO_TARGET = 1.1;
-const i = process.argv.indexOf('--rounds');
-const rounds = i >= 0 && Number(process.argv[i + 1]) > 0 ? Number(process.argv[i + 1]) : 60;
-
-function median(xs: readonly number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  const mid = Math.floor(s.length / 2);
-  return s.length % 2 === 1 ? (s[mid] ?? 0) : ((s[mid - 1] ?? 0) + (s[mid] ?? 0)) / 2;
-}
+const rounds = numberArg('rounds', 60);
 
 const bed = await startBedWithClient();
 try {
@@ -95,16 +89,14 @@ try {
   console.log(`  raw SDK (static bearer, connect + tools/list)                     median ${mr.toFixed(2)} ms`);
   console.log(`  ratio ${ratio.toFixed(3)}  target ≤ ${RATIO_TARGET}`);
   console.log(`  OAuth requests during the Keyport starts: ${oauthRequests}  target 0`);
-  console.log(
-    JSON.stringify({
-      bench: 'warm-start',
-      metric: 'median_ratio_keyport_vs_raw',
-      value: Number(ratio.toFixed(4)),
-      target: RATIO_TARGET,
-      pass: ratio <= RATIO_TARGET && oauthRequests === 0,
-      oauthRequests,
-    }),
-  );
+  printResult({
+    bench: 'warm-start',
+    metric: 'median_ratio_keyport_vs_raw',
+    value: Number(ratio.toFixed(4)),
+    target: RATIO_TARGET,
+    pass: ratio <= RATIO_TARGET && oauthRequests === 0,
+    oauthRequests,
+  });
 } finally {
   await bed.close();
 }

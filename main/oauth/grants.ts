@@ -103,6 +103,31 @@ async function withNonceRetry(ctx: TokenEndpointContext, send: () => Promise<Res
   }
 }
 
+/**
+ * One token request (RFC 6749 §3.2) to `ctx`'s token endpoint: `send` gets the request options, the DPoP nonce retry
+ * of {@link withNonceRetry} applies, and any failure becomes an {@link OAuthError} naming `what` (e.g. "code exchange").
+ */
+async function tokenEndpointRequest(
+  ctx: TokenEndpointContext,
+  what: string,
+  send: (options: Record<string | symbol, unknown>) => Promise<Response>,
+  process: (r: Response) => Promise<TokenEndpointResponse>,
+): Promise<TokenEndpointResponse> {
+  const options = requestOptions(ctx, ctx.as.token_endpoint);
+  try {
+    return await withNonceRetry(ctx, () => send(options), process);
+  } catch (err) {
+    throw toOAuthError(err, what);
+  }
+}
+
+/** Adds the optional `scope` (RFC 6749 §3.3) and `resource` (RFC 8707 §2.1) parameters of a grant request. */
+function withScopeAndResource(params: URLSearchParams, scope: string | undefined, resource: string | undefined): URLSearchParams {
+  if (scope) params.set('scope', scope);
+  if (resource) params.set('resource', resource);
+  return params;
+}
+
 /** Maps oauth4webapi and token endpoint errors to {@link OAuthError}s with stable codes. */
 export function toOAuthError(err: unknown, what: string): OAuthError {
   if (err instanceof OAuthError) return err;
@@ -151,48 +176,34 @@ export async function exchangeAuthorizationCode(
   codeVerifier: string,
   resource: string | undefined,
 ): Promise<TokenEndpointResponse> {
-  const options = requestOptions(ctx, ctx.as.token_endpoint);
   const additionalParameters = resource ? { resource } : undefined;
-  try {
-    return await withNonceRetry(
-      ctx,
-      () => oauth.authorizationCodeGrantRequest(ctx.as, ctx.client, ctx.clientAuth, callbackParameters, redirectUri, codeVerifier, { ...options, ...(additionalParameters ? { additionalParameters } : {}) }),
-      (r) => oauth.processAuthorizationCodeResponse(ctx.as, ctx.client, r),
-    );
-  } catch (err) {
-    throw toOAuthError(err, 'code exchange');
-  }
+  return tokenEndpointRequest(
+    ctx,
+    'code exchange',
+    (options) => oauth.authorizationCodeGrantRequest(ctx.as, ctx.client, ctx.clientAuth, callbackParameters, redirectUri, codeVerifier, { ...options, ...(additionalParameters ? { additionalParameters } : {}) }),
+    (r) => oauth.processAuthorizationCodeResponse(ctx.as, ctx.client, r),
+  );
 }
 
 /** RFC 6749 §6: refresh, with `resource` when the original request sent it. */
 export async function refreshTokenGrant(ctx: TokenEndpointContext, refreshToken: string, resource: string | undefined): Promise<TokenEndpointResponse> {
-  const options = requestOptions(ctx, ctx.as.token_endpoint);
-  try {
-    return await withNonceRetry(
-      ctx,
-      () => oauth.refreshTokenGrantRequest(ctx.as, ctx.client, ctx.clientAuth, refreshToken, { ...options, ...(resource ? { additionalParameters: { resource } } : {}) }),
-      (r) => oauth.processRefreshTokenResponse(ctx.as, ctx.client, r),
-    );
-  } catch (err) {
-    throw toOAuthError(err, 'token refresh');
-  }
+  return tokenEndpointRequest(
+    ctx,
+    'token refresh',
+    (options) => oauth.refreshTokenGrantRequest(ctx.as, ctx.client, ctx.clientAuth, refreshToken, { ...options, ...(resource ? { additionalParameters: { resource } } : {}) }),
+    (r) => oauth.processRefreshTokenResponse(ctx.as, ctx.client, r),
+  );
 }
 
 /** RFC 6749 §4.4: client credentials (basic, post or `private_key_jwt` with `aud` = the issuer). */
 export async function clientCredentialsGrant(ctx: TokenEndpointContext, scope: string | undefined, resource: string | undefined): Promise<TokenEndpointResponse> {
-  const params = new URLSearchParams();
-  if (scope) params.set('scope', scope);
-  if (resource) params.set('resource', resource);
-  const options = requestOptions(ctx, ctx.as.token_endpoint);
-  try {
-    return await withNonceRetry(
-      ctx,
-      () => oauth.clientCredentialsGrantRequest(ctx.as, ctx.client, ctx.clientAuth, params, options),
-      (r) => oauth.processClientCredentialsResponse(ctx.as, ctx.client, r),
-    );
-  } catch (err) {
-    throw toOAuthError(err, 'client credentials request');
-  }
+  const params = withScopeAndResource(new URLSearchParams(), scope, resource);
+  return tokenEndpointRequest(
+    ctx,
+    'client credentials request',
+    (options) => oauth.clientCredentialsGrantRequest(ctx.as, ctx.client, ctx.clientAuth, params, options),
+    (r) => oauth.processClientCredentialsResponse(ctx.as, ctx.client, r),
+  );
 }
 
 /** The RFC 7523 JWT bearer grant type. */
@@ -200,19 +211,13 @@ export const JWT_BEARER_GRANT = 'urn:ietf:params:oauth:grant-type:jwt-bearer';
 
 /** RFC 7523 §2.1: exchanges an assertion (workload identity JWT, or an ID-JAG) for an access token. */
 export async function jwtBearerGrant(ctx: TokenEndpointContext, assertion: string, scope: string | undefined, resource: string | undefined): Promise<TokenEndpointResponse> {
-  const params = new URLSearchParams({ assertion });
-  if (scope) params.set('scope', scope);
-  if (resource) params.set('resource', resource);
-  const options = requestOptions(ctx, ctx.as.token_endpoint);
-  try {
-    return await withNonceRetry(
-      ctx,
-      () => oauth.genericTokenEndpointRequest(ctx.as, ctx.client, ctx.clientAuth, JWT_BEARER_GRANT, params, options),
-      (r) => oauth.processGenericTokenEndpointResponse(ctx.as, ctx.client, r),
-    );
-  } catch (err) {
-    throw toOAuthError(err, 'JWT bearer grant');
-  }
+  const params = withScopeAndResource(new URLSearchParams({ assertion }), scope, resource);
+  return tokenEndpointRequest(
+    ctx,
+    'JWT bearer grant',
+    (options) => oauth.genericTokenEndpointRequest(ctx.as, ctx.client, ctx.clientAuth, JWT_BEARER_GRANT, params, options),
+    (r) => oauth.processGenericTokenEndpointResponse(ctx.as, ctx.client, r),
+  );
 }
 
 /** The RFC 8693 token type of an Identity Assertion JWT Authorization Grant (SEP-990). */

@@ -14,6 +14,7 @@ import { openKeychainSecrets } from '../../main/secrets/open.ts';
 import type { TokenSetRecord } from '../../main/oauth/store.ts';
 import { startTestBed } from '../servers/testbed.ts';
 import type { TestBed } from '../servers/testbed.ts';
+import { nativeClient } from '../mcp/helpers/engine-bed.ts';
 import { binPath, runBin } from './helpers.ts';
 import type { CliRun } from './helpers.ts';
 
@@ -51,20 +52,7 @@ function allFiles(dir: string): string[] {
 const CLIENT_ID = 'keyport-cli-e2e';
 
 beforeAll(async () => {
-  bed = await startTestBed({
-    authServer: {
-      clients: [
-        {
-          client_id: CLIENT_ID,
-          application_type: 'native',
-          token_endpoint_auth_method: 'none',
-          redirect_uris: ['http://127.0.0.1/callback'],
-          grant_types: ['authorization_code', 'refresh_token'],
-          response_types: ['code'],
-        },
-      ],
-    },
-  });
+  bed = await startTestBed({ authServer: { clients: [nativeClient(CLIENT_ID)] } });
   dataDir = mkdtempSync(join(tmpdir(), 'keyport-e2e-'));
   dataDir2 = mkdtempSync(join(tmpdir(), 'keyport-e2e-'));
   const add = await runBin(['--data-dir', dataDir, 'servers', 'add', bed.mcpUrl, '--name', 'bed', '--client-id', CLIENT_ID]);

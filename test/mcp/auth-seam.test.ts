@@ -6,10 +6,10 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createConnection } from '../../main/mcp/connection.ts';
 import { AuthChallengeError, parseBearerChallenge, staticBearerSession } from '../../main/mcp/auth.ts';
 import type { AuthEvent, AuthorizedSession, FetchLike } from '../../main/mcp/auth.ts';
-import { McpConnectionError } from '../../main/mcp/errors.ts';
 import type { ServerStatus } from '../../preload/contract.ts';
 import { startHttpHost } from './helpers/http-host.ts';
 import type { HttpHost } from './helpers/http-host.ts';
+import { errorOf } from './helpers/rejections.ts';
 
 let host: HttpHost;
 
@@ -19,16 +19,6 @@ beforeAll(async () => {
 afterAll(async () => {
   await host.close();
 });
-
-async function errorOf(p: Promise<unknown>): Promise<McpConnectionError> {
-  try {
-    await p;
-  } catch (err) {
-    expect(err).toBeInstanceOf(McpConnectionError);
-    return err as McpConnectionError;
-  }
-  throw new Error('expected a rejection');
-}
 
 /** A session whose token can be swapped and whose auth events the test emits, like the engine would. */
 function controllableSession(initial: string): { session: AuthorizedSession; setToken: (t: string) => void; emit: (e: AuthEvent) => void; authorizations: string[] } {

@@ -7,27 +7,17 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createConnection } from '../../main/mcp/connection.ts';
 import type { ConnectionEvent, McpConnection } from '../../main/mcp/connection.ts';
 import { staticBearerSession } from '../../main/mcp/auth.ts';
-import { McpConnectionError } from '../../main/mcp/errors.ts';
 import type { ElicitationRequestView, ProgressView } from '../../main/mcp/views.ts';
 import { startHttpHost } from './helpers/http-host.ts';
 import type { HttpHost } from './helpers/http-host.ts';
 import { PNG_1PX, TOOL_PAGE_SIZE, WAV_EMPTY } from './helpers/fixture-server.ts';
+import { codeOf } from './helpers/rejections.ts';
 
 const TOKEN = 'static-test-token';
 let host: HttpHost;
 let conn: McpConnection;
 const events: ConnectionEvent[] = [];
 const elicitations: ElicitationRequestView[] = [];
-
-async function codeOf(p: Promise<unknown>): Promise<string> {
-  try {
-    await p;
-  } catch (err) {
-    expect(err).toBeInstanceOf(McpConnectionError);
-    return (err as McpConnectionError).code;
-  }
-  throw new Error('expected a rejection');
-}
 
 /** Plain data survives structured cloning (what Electron IPC does) and a JSON round trip unchanged. */
 function expectSerialisable(value: unknown): void {

@@ -5,11 +5,11 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { McpConnection } from '../../main/mcp/connection.ts';
-import { McpConnectionError } from '../../main/mcp/errors.ts';
 import type { ServerStatus } from '../../preload/contract.ts';
 import type { TestBed } from '../servers/testbed.ts';
 import { connectionFor, signIn, startBedWithClient } from './helpers/engine-bed.ts';
 import type { SignedIn } from './helpers/engine-bed.ts';
+import { errorOf } from './helpers/rejections.ts';
 
 let bed: TestBed;
 
@@ -25,16 +25,6 @@ function connect(s: SignedIn): McpConnection {
     reconnect: { initialDelayMs: 100, maxDelayMs: 1000, factor: 2, maxAttempts: 20 },
     onElicitation: async () => ({ action: 'accept', content: { confirm: true } }),
   });
-}
-
-async function errorOf(p: Promise<unknown>): Promise<McpConnectionError> {
-  try {
-    await p;
-  } catch (err) {
-    expect(err).toBeInstanceOf(McpConnectionError);
-    return err as McpConnectionError;
-  }
-  throw new Error('expected a rejection');
 }
 
 const argsFor: Readonly<Record<string, Readonly<Record<string, unknown>>>> = {

@@ -6,27 +6,17 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { createConnection } from '../../main/mcp/connection.ts';
 import type { McpConnection } from '../../main/mcp/connection.ts';
-import { McpConnectionError } from '../../main/mcp/errors.ts';
 import type { ServerStatus } from '../../preload/contract.ts';
 import { startHttpHost } from './helpers/http-host.ts';
 import { freePort, startHostileServer } from './helpers/hostile.ts';
 import type { HostileKind } from './helpers/hostile.ts';
+import { errorOf } from './helpers/rejections.ts';
 
 const fastReconnect = { initialDelayMs: 50, maxDelayMs: 300, factor: 2, maxAttempts: Infinity };
 const cleanups: (() => Promise<void>)[] = [];
 afterEach(async () => {
   for (const c of cleanups.splice(0).reverse()) await c().catch(() => undefined);
 });
-
-async function errorOf(p: Promise<unknown>): Promise<McpConnectionError> {
-  try {
-    await p;
-  } catch (err) {
-    expect(err).toBeInstanceOf(McpConnectionError);
-    return err as McpConnectionError;
-  }
-  throw new Error('expected a rejection');
-}
 
 function track(conn: McpConnection): ServerStatus[] {
   const statuses: ServerStatus[] = [];

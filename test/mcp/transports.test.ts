@@ -6,21 +6,11 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { fileURLToPath } from 'node:url';
 import { createConnection } from '../../main/mcp/connection.ts';
 import type { ConnectionEvent } from '../../main/mcp/connection.ts';
-import { McpConnectionError } from '../../main/mcp/errors.ts';
 import { startHttpHost } from './helpers/http-host.ts';
 import type { HttpHost } from './helpers/http-host.ts';
+import { codeOf } from './helpers/rejections.ts';
 
 const stdioServer = fileURLToPath(new URL('../fixtures/mcp/stdio-server.ts', import.meta.url));
-
-async function codeOf(p: Promise<unknown>): Promise<string> {
-  try {
-    await p;
-  } catch (err) {
-    expect(err).toBeInstanceOf(McpConnectionError);
-    return (err as McpConnectionError).code;
-  }
-  throw new Error('expected a rejection');
-}
 
 describe('HTTP transports', () => {
   let sseOnly: HttpHost;

@@ -1,4 +1,4 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import {
   assertPkceS256,
   authorizationServerMetadataUrls,
@@ -10,13 +10,9 @@ import {
 } from '../../main/oauth/discovery.ts';
 import { OAuthError } from '../../main/oauth/errors.ts';
 import type { FetchFn } from '../../main/oauth/http.ts';
-import { startMockServers, type MockServers } from './helpers/mock-servers.ts';
+import { mockServersPerTest } from './helpers/setup.ts';
 
-let mock: MockServers | undefined;
-afterEach(async () => {
-  await mock?.close();
-  mock = undefined;
-});
+const startMock = mockServersPerTest();
 
 const f: FetchFn = (i, init) => fetch(i, init);
 
@@ -67,24 +63,24 @@ describe('resource identity (RFC 9728 §3.3)', () => {
   });
 
   it('aborts with resource_mismatch before any authorization request', async () => {
-    mock = await startMockServers({ prmResource: 'https://evil.example/mcp' });
+    const mock = await startMock({ prmResource: 'https://evil.example/mcp' });
     await expect(discoverProtectedResource(f, mock.mcpUrl)).rejects.toMatchObject({ code: 'resource_mismatch' });
     expect(mock.count('/authorize')).toBe(0);
   });
 
   it('falls back to the root document, and to undefined without RFC 9728', async () => {
-    mock = await startMockServers({ prm: 'root' });
+    let mock = await startMock({ prm: 'root' });
     const d = await discoverProtectedResource(f, mock.mcpUrl);
     expect(d?.url).toBe(`${mock.url}/.well-known/oauth-protected-resource`);
     await mock.close();
-    mock = await startMockServers({ prm: 'none' });
+    mock = await startMock({ prm: 'none' });
     expect(await discoverProtectedResource(f, mock.mcpUrl)).toBeUndefined();
   });
 });
 
 describe('authorization server metadata', () => {
   it('refuses metadata whose issuer differs (issuer_mismatch)', async () => {
-    mock = await startMockServers({ metadataIssuer: 'https://evil.example' });
+    const mock = await startMock({ metadataIssuer: 'https://evil.example' });
     await expect(discoverAuthorizationServer(f, mock.issuer)).rejects.toMatchObject({ code: 'issuer_mismatch' });
   });
 

@@ -1,29 +1,16 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { createOAuthEngine, InMemoryCredentialStore, type OAuthEngineDeps } from '../../main/oauth/index.ts';
 import { InProcessRefreshLock } from '../../main/oauth/store.ts';
-import { autoBrowser, startMockServers, type MockOptions, type MockServers } from './helpers/mock-servers.ts';
+import { autoBrowser, type MockOptions } from './helpers/mock-servers.ts';
+import { autoBrowserEngine, mockServersPerTest } from './helpers/setup.ts';
 
-let mock: MockServers | undefined;
-afterEach(async () => {
-  await mock?.close();
-  mock = undefined;
-});
+const startMock = mockServersPerTest();
 
+/** Mock servers and an engine that signs in through them, on a clock the test moves with `advance`. */
 async function setup(options: MockOptions = {}, deps: Partial<OAuthEngineDeps> = {}) {
-  mock = await startMockServers(options);
+  const mock = await startMock(options);
   let clock = Date.now();
-  const opened: string[] = [];
-  const store = new InMemoryCredentialStore();
-  const engine = createOAuthEngine({
-    store,
-    now: () => clock,
-    openBrowser: async (url) => {
-      opened.push(url);
-      await autoBrowser(url);
-    },
-    loginTimeoutMs: 5_000,
-    ...deps,
-  });
+  const { engine, store, opened } = autoBrowserEngine({ now: () => clock, ...deps });
   return { mock, engine, store, opened, target: { serverUrl: mock.mcpUrl }, advance: (ms: number) => (clock += ms) };
 }
 
@@ -200,7 +187,7 @@ describe('DPoP (RFC 9449)', () => {
 
 describe('token families shared between processes', () => {
   it('re-reads the store under the lock: a second engine (another process) does not refresh again', async () => {
-    mock = await startMockServers({ tokenLifetimeSec: 120, refreshDelayMs: 30 });
+    const mock = await startMock({ tokenLifetimeSec: 120, refreshDelayMs: 30 });
     let clock = Date.now();
     const store = new InMemoryCredentialStore();
     const lock = new InProcessRefreshLock(); // stands in for a cross-process lock
@@ -216,9 +203,8 @@ describe('token families shared between processes', () => {
   });
 
   it('invalid_grant forgets the tokens only if they are still the ones it used', async () => {
-    mock = await startMockServers();
+    const mock = await startMock();
     const store = new InMemoryCredentialStore();
-    const m = mock;
     const fetchFn: typeof fetch = async (input, init) => {
       const response = await fetch(input, init);
       if (String(input).endsWith('/token') && new URLSearchParams(String(init?.body)).get('grant_type') === 'refresh_token') {
@@ -229,15 +215,15 @@ describe('token families shared between processes', () => {
       return response;
     };
     const engine = createOAuthEngine({ store, fetch: fetchFn, openBrowser: autoBrowser, loginTimeoutMs: 5_000 });
-    const target = { serverUrl: m.mcpUrl };
+    const target = { serverUrl: mock.mcpUrl };
     await engine.login(target);
-    m.refreshTokens.clear(); // the AS answers invalid_grant
+    mock.refreshTokens.clear(); // the AS answers invalid_grant
     await expect(engine.refresh(target)).rejects.toMatchObject({ code: 'invalid_grant' });
     expect((await store.listTokenSets())[0]?.refreshToken).toBe('newer-refresh-token');
   });
 
   it('invalid_grant forgets tokens that are still the ones it used', async () => {
-    mock = await startMockServers();
+    const mock = await startMock();
     const store = new InMemoryCredentialStore();
     const engine = createOAuthEngine({ store, openBrowser: autoBrowser, loginTimeoutMs: 5_000 });
     const target = { serverUrl: mock.mcpUrl };

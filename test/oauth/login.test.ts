@@ -1,29 +1,16 @@
-import { afterEach, describe, expect, it } from 'vitest';
-import { createOAuthEngine, InMemoryCredentialStore, type LoginState, type OAuthEngineDeps } from '../../main/oauth/index.ts';
+import { describe, expect, it } from 'vitest';
+import type { LoginState, OAuthEngineDeps } from '../../main/oauth/index.ts';
 import { selectScope } from '../../main/oauth/authorize.ts';
-import { autoBrowser, startMockServers, type MockOptions, type MockServers } from './helpers/mock-servers.ts';
+import { startMockServers, type MockOptions } from './helpers/mock-servers.ts';
+import { autoBrowserEngine, mockServersPerTest } from './helpers/setup.ts';
 
-let mock: MockServers | undefined;
-afterEach(async () => {
-  await mock?.close();
-  mock = undefined;
-});
+const startMock = mockServersPerTest();
 
+/** Mock servers and an engine that signs in through them, recording the login states it reports. */
 async function setup(options: MockOptions = {}, deps: Partial<OAuthEngineDeps> = {}) {
-  mock = await startMockServers(options);
-  const opened: string[] = [];
+  const mock = await startMock(options);
   const states: LoginState[] = [];
-  const store = new InMemoryCredentialStore();
-  const engine = createOAuthEngine({
-    store,
-    openBrowser: async (url) => {
-      opened.push(url);
-      await autoBrowser(url);
-    },
-    onLoginState: (_s, st) => states.push(st),
-    loginTimeoutMs: 5_000,
-    ...deps,
-  });
+  const { engine, store, opened } = autoBrowserEngine({ onLoginState: (_s, st) => states.push(st), ...deps });
   return { mock, engine, opened, states, store, target: { serverUrl: mock.mcpUrl } };
 }
 

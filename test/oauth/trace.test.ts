@@ -1,15 +1,12 @@
 import { generateKeyPairSync } from 'node:crypto';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { FlowTraceView } from '../../preload/contract.ts';
 import { createOAuthEngine, InMemoryCredentialStore } from '../../main/oauth/index.ts';
 import { FlowRecorder, REDACTED, redactBody, redactUrl } from '../../main/oauth/trace.ts';
-import { autoBrowser, startMockServers, type MockServers } from './helpers/mock-servers.ts';
+import { autoBrowser } from './helpers/mock-servers.ts';
+import { mockServersPerTest } from './helpers/setup.ts';
 
-let mock: MockServers | undefined;
-afterEach(async () => {
-  await mock?.close();
-  mock = undefined;
-});
+const startMock = mockServersPerTest();
 
 describe('redaction helpers', () => {
   it('masks secret form fields, JSON members and query parameters', () => {
@@ -32,7 +29,7 @@ describe('redaction helpers', () => {
 
 describe('no secret value appears in any trace', () => {
   it('across login, refresh, introspection, revocation, client credentials (secret and private_key_jwt) and DPoP', async () => {
-    mock = await startMockServers({ dpop: true, tokenAuthMethods: ['client_secret_basic', 'client_secret_post', 'private_key_jwt'], registrationAuthMethod: 'client_secret_basic' });
+    const mock = await startMock({ dpop: true, tokenAuthMethods: ['client_secret_basic', 'client_secret_post', 'private_key_jwt'], registrationAuthMethod: 'client_secret_basic' });
     const traces: FlowTraceView[] = [];
     const store = new InMemoryCredentialStore();
     const engine = createOAuthEngine({ store, openBrowser: autoBrowser, onTrace: (t) => traces.push(t), loginTimeoutMs: 5_000 });

@@ -5,43 +5,30 @@
  * sidebar (reorder, remove with confirmation) and the tabs.
  */
 import { fileURLToPath } from 'node:url';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { startTestBed, type TestBed } from '../servers/testbed.ts';
+import { describe, expect, it } from 'vitest';
+import { startTestBed } from '../servers/testbed.ts';
 import { completeLogin } from '../servers/user-agent.ts';
-import { closeBrowser, startHarness, type Harness } from './harness.ts';
 import { addServerThroughDialog, liveTokenValues, openTab, signInThroughUi } from './steps.ts';
+import { useWindowTests } from './window-tests.ts';
 
-let bed: TestBed;
-let harness: Harness | undefined;
+const env = useWindowTests(() => startTestBed());
 const alice = (url: string) => completeLogin(url, { username: 'alice', password: 'password123' });
-
-beforeAll(async () => {
-  bed = await startTestBed();
-});
-afterEach(async () => {
-  await harness?.close();
-  harness = undefined;
-});
-afterAll(async () => {
-  await closeBrowser();
-  await bed.close();
-});
 
 describe('sign-in UX', () => {
   it('says to finish in the browser, names the authorization server, copies the link through main, and cancels', async () => {
-    harness = await startHarness({ browser: () => new Promise(() => undefined) });
+    const harness = await env.open({ browser: () => new Promise(() => undefined) });
     const { page } = harness;
-    await addServerThroughDialog(page, bed.mcpUrl, 'Demo');
+    await addServerThroughDialog(page, env.server.mcpUrl, 'Demo');
     await page.getByRole('button', { name: 'Sign in', exact: true }).click();
     const banner = page.getByRole('status', { name: 'Sign-in' });
     await expect.poll(() => banner.textContent(), { timeout: 15_000 }).toContain('Finish signing in in your browser');
-    await expect.poll(() => banner.textContent()).toContain(new URL(bed.issuer).host);
+    await expect.poll(() => banner.textContent()).toContain(new URL(env.server.issuer).host);
 
-    await expect.poll(() => harness?.openedUrls.length).toBe(1);
+    await expect.poll(() => harness.openedUrls.length).toBe(1);
     await banner.getByRole('button', { name: 'Copy link' }).click();
-    await expect.poll(() => harness?.clipboardWrites.length).toBe(1);
+    await expect.poll(() => harness.clipboardWrites.length).toBe(1);
     expect(harness.clipboardWrites[0]).toBe(harness.openedUrls[0]);
-    expect(harness.received.some((r) => r.json.includes(harness?.openedUrls[0] ?? '-'))).toBe(false);
+    expect(harness.received.some((r) => r.json.includes(harness.openedUrls[0] ?? '-'))).toBe(false);
 
     await banner.getByRole('button', { name: 'Cancel' }).click();
     await expect.poll(() => banner.textContent(), { timeout: 10_000 }).toContain('Sign-in cancelled');
@@ -51,9 +38,9 @@ describe('sign-in UX', () => {
 
 describe('sign-in failure', () => {
   it('shows the error code and main’s advice when the user denies consent, and the Flow tab marks the sign-in failed', async () => {
-    harness = await startHarness({ browser: (url) => completeLogin(url, { username: 'alice', password: 'password123' }, { consent: 'deny' }) });
+    const harness = await env.open({ browser: (url) => completeLogin(url, { username: 'alice', password: 'password123' }, { consent: 'deny' }) });
     const { page } = harness;
-    await addServerThroughDialog(page, bed.mcpUrl, 'Demo');
+    await addServerThroughDialog(page, env.server.mcpUrl, 'Demo');
     await page.getByRole('button', { name: 'Sign in', exact: true }).click();
     const error = page.locator('.error-box').filter({ hasText: 'Sign-in failed' });
     await expect.poll(() => error.textContent(), { timeout: 15_000 }).toContain('access_denied');
@@ -66,9 +53,9 @@ describe('sign-in failure', () => {
 
 describe('tools', () => {
   it('shows progress while a call runs and Cancel stops it; an elicitation form starts from its defaults', async () => {
-    harness = await startHarness({ browser: alice });
+    const harness = await env.open({ browser: alice });
     const { page } = harness;
-    await addServerThroughDialog(page, bed.mcpUrl, 'Demo');
+    await addServerThroughDialog(page, env.server.mcpUrl, 'Demo');
     await signInThroughUi(page);
     await openTab(page, 'Tools');
     await page.getByRole('searchbox', { name: 'Search tools' }).fill('long_running');
@@ -100,15 +87,15 @@ describe('tools', () => {
 
 describe('tokens', () => {
   it('Copy goes through main to the clipboard; Reveal shows the value only when asked and hides it on blur; Refresh now', async () => {
-    harness = await startHarness({ browser: alice });
+    const harness = await env.open({ browser: alice });
     const { page } = harness;
-    await addServerThroughDialog(page, bed.mcpUrl, 'Demo');
+    await addServerThroughDialog(page, env.server.mcpUrl, 'Demo');
     await signInThroughUi(page);
     const [accessToken] = await liveTokenValues(harness);
     await openTab(page, 'Tokens');
     const card = page.getByTestId('token-access');
     await card.getByRole('button', { name: 'Copy access token' }).click();
-    await expect.poll(() => harness?.clipboardWrites).toEqual([accessToken]);
+    await expect.poll(() => harness.clipboardWrites).toEqual([accessToken]);
     expect(harness.received.some((r) => r.json.includes(accessToken ?? '-'))).toBe(false);
     expect(await page.locator('body').textContent()).not.toContain(accessToken);
 
@@ -129,7 +116,7 @@ describe('tokens', () => {
 
 describe('keyboard', () => {
   it('reorders servers with Alt+Arrow and by dragging, moves between tabs with arrows, and asks before Delete removes', async () => {
-    harness = await startHarness();
+    const harness = await env.open();
     const { page } = harness;
     await addServerThroughDialog(page, 'http://127.0.0.1:9/one', 'One');
     await addServerThroughDialog(page, 'https://example.com/two', 'Two');
@@ -139,14 +126,14 @@ describe('keyboard', () => {
     await page.getByRole('button', { name: /^Two/ }).focus();
     await page.keyboard.press('Alt+ArrowUp');
     await expect.poll(names).toEqual(['Two', 'One']);
-    await expect.poll(async () => (await harness?.runtime.services.servers.list())?.map((s) => s.name)).toEqual(['Two', 'One']);
+    await expect.poll(async () => (await harness.runtime.services.servers.list()).map((s) => s.name)).toEqual(['Two', 'One']);
     // With the mouse: drag One above Two, then back with the keyboard.
     await page.locator('.server-row', { hasText: 'One' }).dragTo(page.locator('.server-row', { hasText: 'Two' }));
     await expect.poll(names).toEqual(['One', 'Two']);
     await page.getByRole('button', { name: /^Two/ }).focus();
     await page.keyboard.press('Alt+ArrowUp');
     await expect.poll(names).toEqual(['Two', 'One']);
-    await expect.poll(async () => (await harness?.runtime.services.servers.list())?.map((s) => s.name)).toEqual(['Two', 'One']);
+    await expect.poll(async () => (await harness.runtime.services.servers.list()).map((s) => s.name)).toEqual(['Two', 'One']);
     await page.keyboard.press('ArrowDown');
     await expect.poll(() => page.getByRole('heading', { level: 2 }).first().textContent()).toBe('One');
 
@@ -181,7 +168,7 @@ describe('keyboard', () => {
 
 describe('server dialogs', () => {
   it('validates the URL as you type, shows the exact redirect URI for a pre-registered client, and imports', async () => {
-    harness = await startHarness({ importFile: fileURLToPath(new URL('../fixtures/import/vscode/mcp.json', import.meta.url)) });
+    const harness = await env.open({ importFile: fileURLToPath(new URL('../fixtures/import/vscode/mcp.json', import.meta.url)) });
     const { page } = harness;
     await page.getByRole('button', { name: 'Add server', exact: true }).click();
     const dialog = page.getByRole('dialog', { name: 'Add server' });

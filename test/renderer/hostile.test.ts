@@ -4,31 +4,18 @@
  * `javascript:` payloads that would set `window.__pwned`; the window shows them as text, refuses the SVG "image" and
  * the `javascript:`/`data:` links, and the page makes no request outside its own files.
  */
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { closeBrowser, startHarness, type Harness } from './harness.ts';
-import { hostile, hostileToolNames, startHostileServer, type HostileServer } from './fixtures/hostile-server.ts';
+import { describe, expect, it } from 'vitest';
+import { hostile, hostileToolNames, startHostileServer } from './fixtures/hostile-server.ts';
 import { addServerThroughDialog, openTab } from './steps.ts';
+import { useWindowTests } from './window-tests.ts';
 
 declare const window: Window & { __pwned?: unknown; __violations?: string[] };
 
-let server: HostileServer;
-let harness: Harness | undefined;
-
-beforeAll(async () => {
-  server = await startHostileServer();
-});
-afterEach(async () => {
-  await harness?.close();
-  harness = undefined;
-});
-afterAll(async () => {
-  await closeBrowser();
-  await server.close();
-});
+const env = useWindowTests(() => startHostileServer());
 
 describe('a hostile server', () => {
   it('renders every server-provided string as text: nothing executes, nothing loads', async () => {
-    harness = await startHarness();
+    const harness = await env.open();
     const { page } = harness;
     await page.evaluate(() => {
       window.__violations = [];
@@ -36,7 +23,7 @@ describe('a hostile server', () => {
     });
     const pwned = () => page.evaluate(() => window.__pwned);
 
-    await addServerThroughDialog(page, server.url, `Evil ${hostile.img}`, async (p) => {
+    await addServerThroughDialog(page, env.server.url, `Evil ${hostile.img}`, async (p) => {
       const dialog = p.getByRole('dialog', { name: 'Add server' });
       await dialog.getByText('Advanced: authorization settings').click();
       await dialog.getByRole('radio', { name: /No authorization/ }).check();
@@ -74,7 +61,7 @@ describe('a hostile server', () => {
     expect(await page.locator('audio').count()).toBe(0);
     // A web link is handed to main, which opens it in the system browser (after its own scheme check).
     await result.getByRole('button', { name: 'Docs' }).click();
-    await expect.poll(() => harness?.openedUrls).toEqual(['https://docs.example.com/evil?%3Cscript%3E']);
+    await expect.poll(() => harness.openedUrls).toEqual(['https://docs.example.com/evil?%3Cscript%3E']);
     // A non-web link can only be read as an MCP resource from the server, never handed to a browser.
     await result.getByRole('button', { name: `Read resource ${hostile.link}` }).click();
     await expect.poll(() => page.getByRole('region', { name: 'Resource contents' }).textContent(), { timeout: 15_000 }).toContain(hostile.link);

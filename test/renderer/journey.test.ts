@@ -3,40 +3,27 @@
  * browser step played by completeLogin), see the tools, call one, inspect the tokens, see an automatic refresh in
  * the history, sign out (the AS sees the revocation) — and no payload the window received holds a live token.
  */
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { startTestBed, type TestBed } from '../servers/testbed.ts';
+import { describe, expect, it } from 'vitest';
+import { startTestBed } from '../servers/testbed.ts';
 import { completeLogin } from '../servers/user-agent.ts';
-import { closeBrowser, startHarness, type Harness } from './harness.ts';
 import { addServerThroughDialog, liveTokenValues, openTab, signInThroughUi } from './steps.ts';
+import { useWindowTests } from './window-tests.ts';
 
-let bed: TestBed;
-let harness: Harness | undefined;
-
-beforeAll(async () => {
-  bed = await startTestBed({ authServer: { accessTokenTtl: 20 } });
-});
-afterEach(async () => {
-  await harness?.close();
-  harness = undefined;
-});
-afterAll(async () => {
-  await closeBrowser();
-  await bed.close();
-});
+const env = useWindowTests(() => startTestBed({ authServer: { accessTokenTtl: 20 } }));
 
 describe('the journey', () => {
   it('add → sign in → tools → call → inspect tokens → refresh in history → sign out revokes; no live token crossed', async () => {
-    harness = await startHarness({
+    const harness = await env.open({
       browser: (url) => completeLogin(url, { username: 'alice', password: 'password123' }),
       runtime: { core: { refreshMarginMs: 10_000 } },
     });
     const { page } = harness;
     const seenTokens = new Set<string>();
 
-    await addServerThroughDialog(page, bed.mcpUrl, 'Demo');
+    await addServerThroughDialog(page, env.server.mcpUrl, 'Demo');
     await signInThroughUi(page);
     expect(harness.openedUrls).toHaveLength(1);
-    expect(new URL(harness.openedUrls[0] ?? '').origin).toBe(bed.issuer);
+    expect(new URL(harness.openedUrls[0] ?? '').origin).toBe(env.server.issuer);
     for (const t of await liveTokenValues(harness)) seenTokens.add(t);
     expect(seenTokens.size).toBeGreaterThanOrEqual(2);
 
@@ -52,7 +39,7 @@ describe('the journey', () => {
     const access = page.getByTestId('token-access');
     await expect.poll(() => access.getByRole('table', { name: 'Claims' }).textContent()).toContain('sub');
     expect(await access.getByRole('list', { name: 'Access token scopes' }).textContent()).toContain('mcp:read');
-    expect(await access.getByTestId('audience-access').textContent()).toContain(bed.mcpUrl);
+    expect(await access.getByTestId('audience-access').textContent()).toContain(env.server.mcpUrl);
     expect(await access.getByTestId('audience-access').textContent()).toContain('matches the resource');
     const countdown = access.getByTestId('expiry-countdown-access');
     const first = await countdown.textContent();
@@ -66,7 +53,7 @@ describe('the journey', () => {
     await expect.poll(secondsLeft, { timeout: 25_000, interval: 250 }).toBeLessThan(9);
     await openTab(page, 'Tools');
     await page.getByRole('button', { name: 'Call', exact: true }).click();
-    await expect.poll(() => bed.authServer.count({ endpoint: 'token', grantType: 'refresh_token' }), { timeout: 15_000 }).toBeGreaterThanOrEqual(1);
+    await expect.poll(() => env.server.authServer.count({ endpoint: 'token', grantType: 'refresh_token' }), { timeout: 15_000 }).toBeGreaterThanOrEqual(1);
     for (const t of await liveTokenValues(harness)) seenTokens.add(t);
     await openTab(page, 'Tokens');
     await expect.poll(() => page.getByTestId('refresh-history').textContent(), { timeout: 10_000 }).toContain('refreshed');
@@ -80,11 +67,11 @@ describe('the journey', () => {
     await expect.poll(() => page.getByRole('list', { name: 'Steps' }).getByRole('listitem').count()).toBeGreaterThan(2);
 
     // Sign out: the AS sees the revocation.
-    const revocationsBefore = bed.authServer.count({ endpoint: 'revocation' });
+    const revocationsBefore = env.server.authServer.count({ endpoint: 'revocation' });
     await openTab(page, 'Overview');
     await page.getByRole('button', { name: 'Sign out' }).click();
     await expect.poll(() => page.getByTestId('notice').textContent()).toContain('Signed out');
-    expect(bed.authServer.count({ endpoint: 'revocation' })).toBeGreaterThan(revocationsBefore);
+    expect(env.server.authServer.count({ endpoint: 'revocation' })).toBeGreaterThan(revocationsBefore);
     await openTab(page, 'Tokens');
     await expect.poll(() => page.getByText('Keyport holds no tokens for this server.').count()).toBe(1);
 

@@ -1,27 +1,22 @@
-import { afterAll, afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { KeyportApi } from '../../preload/contract.ts';
-import { closeBrowser, startHarness, type Harness } from './harness.ts';
+import { useWindowTests } from './window-tests.ts';
 
 declare const window: Window & { keyport: KeyportApi };
 
-let harness: Harness | undefined;
-afterEach(async () => {
-  await harness?.close();
-  harness = undefined;
-});
-afterAll(closeBrowser);
+const env = useWindowTests();
 
 describe('the renderer in Chromium against the real main handlers', () => {
   it('shows the app version and data folder that main reports through app:info', async () => {
-    harness = await startHarness();
+    const harness = await env.open();
     const { page } = harness;
     await expect.poll(() => page.getByTestId('app-version').textContent()).toBe('Keyport 0.1.0');
-    await expect.poll(() => page.getByText(harness?.dataDir ?? '-').count()).toBe(1);
+    await expect.poll(() => page.getByText(harness.dataDir).count()).toBe(1);
     expect(harness.received.some((r) => r.channel === 'app:info' && r.json.includes('"ok":true'))).toBe(true);
   });
 
   it('adding a server by clicking goes through servers:add and the sidebar shows it', async () => {
-    harness = await startHarness();
+    const harness = await env.open();
     const { page } = harness;
     await page.getByRole('button', { name: 'Add server' }).click();
     await page.getByLabel('Server URL').fill('ftp://example.com');
@@ -40,8 +35,8 @@ describe('the renderer in Chromium against the real main handlers', () => {
   });
 
   it('loads nothing but its own files', async () => {
-    harness = await startHarness();
-    await expect.poll(() => harness?.page.getByTestId('app-version').count()).toBe(1);
+    const harness = await env.open();
+    await expect.poll(() => harness.page.getByTestId('app-version').count()).toBe(1);
     expect(harness.blockedRequests).toEqual([]);
     const outcome = await harness.page.evaluate(async () => {
       try {
@@ -55,7 +50,7 @@ describe('the renderer in Chromium against the real main handlers', () => {
   });
 
   it('a malformed call from the page is answered with a typed error, not a crash', async () => {
-    harness = await startHarness();
+    const harness = await env.open();
     const { page } = harness;
     await expect.poll(() => page.getByTestId('app-version').count()).toBe(1);
     const result = await page.evaluate(() => window.keyport.listServers());

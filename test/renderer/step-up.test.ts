@@ -2,32 +2,19 @@
  * Step-up in the window: bob signs in with mcp:read only, calls write_data, and the window asks — naming the tool and
  * the scope — before opening the browser; after bob consents, the call is retried and succeeds.
  */
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { startTestBed, type TestBed } from '../servers/testbed.ts';
+import { describe, expect, it } from 'vitest';
+import { startTestBed } from '../servers/testbed.ts';
 import { completeLogin } from '../servers/user-agent.ts';
-import { closeBrowser, startHarness, type Harness } from './harness.ts';
 import { addServerThroughDialog, openTab, signInThroughUi } from './steps.ts';
+import { useWindowTests } from './window-tests.ts';
 
-let bed: TestBed;
-let harness: Harness | undefined;
-
-beforeAll(async () => {
-  bed = await startTestBed();
-});
-afterEach(async () => {
-  await harness?.close();
-  harness = undefined;
-});
-afterAll(async () => {
-  await closeBrowser();
-  await bed.close();
-});
+const env = useWindowTests(() => startTestBed());
 
 describe('step-up', () => {
   it('bob → write_data → the prompt names mcp:write → after consent the call succeeds', async () => {
-    harness = await startHarness({ browser: (url) => completeLogin(url, { username: 'bob', password: 'secret456' }) });
+    const harness = await env.open({ browser: (url) => completeLogin(url, { username: 'bob', password: 'secret456' }) });
     const { page } = harness;
-    await addServerThroughDialog(page, bed.mcpUrl, 'Demo', async (p) => {
+    await addServerThroughDialog(page, env.server.mcpUrl, 'Demo', async (p) => {
       const dialog = p.getByRole('dialog', { name: 'Add server' });
       await dialog.getByText('Advanced: authorization settings').click();
       await dialog.getByLabel('Scopes to request (optional; space-separated)').fill('mcp:read');
@@ -45,7 +32,7 @@ describe('step-up', () => {
     const prompt = page.getByRole('dialog', { name: 'More access needed' });
     await expect.poll(() => prompt.getByTestId('step-up-reason').textContent(), { timeout: 15_000 }).toMatch(/write_data needs mcp:write/);
     expect(harness.openedUrls).toHaveLength(1);
-    expect(bed.mcpServer.count({ rpcMethod: 'tools/call', toolName: 'write_data', status: 403 })).toBeGreaterThanOrEqual(1);
+    expect(env.server.mcpServer.count({ rpcMethod: 'tools/call', toolName: 'write_data', status: 403 })).toBeGreaterThanOrEqual(1);
 
     // In the browser, bob ticks the extra scope the consent page offers and allows.
     harness.setBrowser((url) => completeLogin(url, { username: 'bob', password: 'secret456' }, { approveScopes: 'all' }));
@@ -53,7 +40,7 @@ describe('step-up', () => {
     await expect.poll(() => page.getByTestId('tool-result').textContent(), { timeout: 20_000 }).toContain('stored colour');
     expect(harness.openedUrls).toHaveLength(2);
     expect(await prompt.count()).toBe(0);
-    expect(bed.mcpServer.count({ rpcMethod: 'tools/call', toolName: 'write_data', status: 200 })).toBe(1);
+    expect(env.server.mcpServer.count({ rpcMethod: 'tools/call', toolName: 'write_data', status: 200 })).toBe(1);
     expect(harness.browserErrors).toEqual([]);
   });
 });

@@ -18,23 +18,28 @@ import { ACCOUNTS } from '../../servers/accounts.ts';
 /** The pre-registered client's id (public, native, loopback redirect). */
 export const CLIENT_ID = 'keyport-mcp-tests';
 
+/**
+ * The metadata of a client registered ahead of time, as a desktop app's is (RFC 8252): public, native, loopback
+ * redirect, code + refresh grants. For the test bed's `authServer.clients`.
+ */
+export function nativeClient(clientId: string): Record<string, unknown> {
+  return {
+    client_id: clientId,
+    application_type: 'native',
+    token_endpoint_auth_method: 'none',
+    redirect_uris: ['http://127.0.0.1/callback'],
+    grant_types: ['authorization_code', 'refresh_token'],
+    response_types: ['code'],
+  };
+}
+
 /** Starts the test bed with {@link CLIENT_ID} pre-registered. */
 export function startBedWithClient(options: TestBedOptions = {}): Promise<TestBed> {
   return startTestBed({
     ...options,
     authServer: {
       ...options.authServer,
-      clients: [
-        {
-          client_id: CLIENT_ID,
-          application_type: 'native',
-          token_endpoint_auth_method: 'none',
-          redirect_uris: ['http://127.0.0.1/callback'],
-          grant_types: ['authorization_code', 'refresh_token'],
-          response_types: ['code'],
-        },
-        ...(options.authServer?.clients ?? []),
-      ],
+      clients: [nativeClient(CLIENT_ID), ...(options.authServer?.clients ?? [])],
     },
   });
 }

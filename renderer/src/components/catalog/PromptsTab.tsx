@@ -3,7 +3,8 @@ import { useEffect, useState } from 'react';
 import type { PromptView } from '../../../../preload/contract.ts';
 import { useKeyport } from '../../store/index.ts';
 import { ContentBlock } from '../common/ContentBlock.tsx';
-import { ErrorBox } from '../common/ErrorBox.tsx';
+import { LoadableContent } from '../common/LoadableContent.tsx';
+import { CatalogPanes } from './CatalogPanes.tsx';
 
 function PromptForm({ prompt, onGet }: { readonly prompt: PromptView; readonly onGet: (args: Record<string, string>) => void }) {
   const [values, setValues] = useState<Readonly<Record<string, string>>>({});
@@ -48,33 +49,34 @@ export function PromptsTab({ serverId }: { readonly serverId: string }) {
     void load(serverId);
   }, [serverId, load]);
   return (
-    <div className="catalog">
-      <div className="catalog-list">
-        {prompts?.state === 'failed' && <ErrorBox error={prompts.error} title="Could not list the prompts" />}
-        {prompts?.state === 'loading' && <p className="muted">Loading…</p>}
-        {prompts?.state === 'ready' &&
-          (prompts.value.length === 0 ? (
-            <p className="muted">No prompts.</p>
-          ) : (
-            prompts.value.map((p) => <PromptForm key={p.name} prompt={p} onGet={(args) => void getPrompt(serverId, p.name, args)} />)
-          ))}
-      </div>
-      <div className="catalog-detail" aria-live="polite">
-        {result?.state === 'loading' && <p className="muted">Getting the prompt…</p>}
-        {result?.state === 'failed' && <ErrorBox error={result.error} title="Could not get the prompt" />}
-        {result?.state === 'ready' && (
-          <section aria-label="Prompt messages">
-            <h3>{result.value.name}</h3>
-            {result.value.description && <p className="muted server-text">{result.value.description}</p>}
-            {result.value.messages.map((m, i) => (
-              <div key={i} className={`message message-${m.role}`}>
-                <p className="muted">{m.role}</p>
-                <ContentBlock block={m.content} />
-              </div>
-            ))}
-          </section>
-        )}
-      </div>
-    </div>
+    <CatalogPanes
+      list={
+        <LoadableContent loadable={prompts} loadingText="Loading…" errorTitle="Could not list the prompts">
+          {(list) =>
+            list.length === 0 ? (
+              <p className="muted">No prompts.</p>
+            ) : (
+              list.map((p) => <PromptForm key={p.name} prompt={p} onGet={(args) => void getPrompt(serverId, p.name, args)} />)
+            )
+          }
+        </LoadableContent>
+      }
+      detail={
+        <LoadableContent loadable={result} loadingText="Getting the prompt…" errorTitle="Could not get the prompt">
+          {(prompt) => (
+            <section aria-label="Prompt messages">
+              <h3>{prompt.name}</h3>
+              {prompt.description && <p className="muted server-text">{prompt.description}</p>}
+              {prompt.messages.map((m, i) => (
+                <div key={i} className={`message message-${m.role}`}>
+                  <p className="muted">{m.role}</p>
+                  <ContentBlock block={m.content} />
+                </div>
+              ))}
+            </section>
+          )}
+        </LoadableContent>
+      }
+    />
   );
 }

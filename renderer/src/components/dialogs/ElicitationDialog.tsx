@@ -4,6 +4,7 @@ import type { ElicitationRequestView } from '../../../../preload/contract.ts';
 import { buildArguments, draftOfValue, fieldSpecOf } from '../../lib/schema-form.ts';
 import { useKeyport } from '../../store/index.ts';
 import { Dialog } from '../common/Dialog.tsx';
+import { ProblemList } from '../common/ProblemList.tsx';
 import { FieldEditor } from '../tools/FieldEditor.tsx';
 
 type Answer = Record<string, string | number | boolean | string[]>;
@@ -30,13 +31,7 @@ function ElicitationForm({ request }: { readonly request: ElicitationRequestView
         }}
       >
         <FieldEditor spec={spec} draft={draft} onChange={setDraft} name="" path="answer" />
-        {problems.length > 0 && (
-          <ul className="field-problem" role="alert">
-            {problems.map((p) => (
-              <li key={p}>{p}</li>
-            ))}
-          </ul>
-        )}
+        <ProblemList problems={problems} />
         <div className="actions">
           <button type="button" onClick={() => void respond(request.id, { action: 'decline' })}>
             Decline

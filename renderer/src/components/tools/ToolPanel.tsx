@@ -3,6 +3,7 @@ import { useMemo, useState } from 'react';
 import type { ToolView } from '../../../../preload/contract.ts';
 import { buildArguments, draftOfValue, fieldSpecOf, initialDraft, type Draft } from '../../lib/schema-form.ts';
 import { useKeyport } from '../../store/index.ts';
+import { ProblemList } from '../common/ProblemList.tsx';
 import { CallHistory } from './CallHistory.tsx';
 import { CallOutcome } from './CallOutcome.tsx';
 import { FieldEditor } from './FieldEditor.tsx';
@@ -96,13 +97,7 @@ export function ToolPanel({ serverId, tool }: ToolPanelProps) {
             />
           </label>
         )}
-        {problems.length > 0 && (
-          <ul className="field-problem" role="alert">
-            {problems.map((p) => (
-              <li key={p}>{p}</li>
-            ))}
-          </ul>
-        )}
+        <ProblemList problems={problems} />
         <div className="actions">
           <button type="submit" className="primary" disabled={running}>
             {running ? 'Calling…' : 'Call'}
