@@ -7,26 +7,36 @@
  *
  * Bearer tokens (`dpop: 'off'`), so both sides send the same kind of request; a DPoP-bound token would add a proof
  * per request on Keyport's side only.
- * The credential store is the engine's in-memory store shared across "app starts" (the keychain-backed store is
- * exercised by test/secrets); what is measured is the work the engine and the connection do on top of it.
+ * The tokens are in the real OS keychain (the Secret Service on Linux; a private, throw-away gnome-keyring is started
+ * when none is reachable), and every "start" opens the keychain afresh, as the app does when it launches.
  *
  * Run: `npm run bench -- warm-start` (or `node bench/warm-start/index.ts [--rounds N]`).
  */
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
-import { InMemoryCredentialStore } from '../../main/oauth/index.ts';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import type { FetchFn } from '../../main/oauth/index.ts';
+import { openKeychainSecrets } from '../../main/secrets/open.ts';
+import { secretServiceUsable, startPrivateKeyring, stopPrivateKeyring, type PrivateKeyring } from '../../test/setup/keyring.ts';
 import { connectionFor, engineFor, signIn, startBedWithClient } from '../../test/mcp/helpers/engine-bed.ts';
 import { median, numberArg, printResult } from '../lib.ts';
 
 const RATIO_TARGET = 1.1;
 const rounds = numberArg('rounds', 60);
 
+let keyring: PrivateKeyring | undefined;
+if (process.platform === 'linux' && !secretServiceUsable(process.env.DBUS_SESSION_BUS_ADDRESS)) {
+  keyring = await startPrivateKeyring();
+  process.env.DBUS_SESSION_BUS_ADDRESS = keyring.busAddress;
+  Object.assign(process.env, keyring.env);
+}
+const dataDir = await mkdtemp(join(tmpdir(), 'keyport-bench-warm-'));
 const bed = await startBedWithClient();
 try {
-  const store = new InMemoryCredentialStore();
-  // First run: the user signs in once; tokens land in the store.
-  await signIn(bed, 'alice', { store, dpop: 'off' });
+  // First run: the user signs in once; tokens land in the keychain.
+  await signIn(bed, 'alice', { store: openKeychainSecrets(dataDir).credentials, dpop: 'off' });
 
   // The raw client needs the same bearer: observe it once on the wire (bench only; never logged).
   let bearer: string | undefined;
@@ -38,6 +48,7 @@ try {
 
   const keyportStart = async (fetchFn?: FetchFn): Promise<number> => {
     const t0 = performance.now();
+    const store = openKeychainSecrets(dataDir).credentials;
     const signed = engineFor(bed, 'alice', { store, dpop: 'off', ...(fetchFn !== undefined ? { fetch: fetchFn } : {}) });
     const conn = connectionFor(bed, signed, { reconnect: false });
     await conn.connect();
@@ -99,4 +110,8 @@ try {
   });
 } finally {
   await bed.close();
+  const secrets = openKeychainSecrets(dataDir);
+  for (const item of await secrets.store.list().catch(() => [])) await secrets.store.delete(item.account).catch(() => undefined);
+  await rm(dataDir, { recursive: true, force: true });
+  if (keyring) stopPrivateKeyring(keyring);
 }

@@ -30,6 +30,14 @@ export const DEFAULT_SERVICE_NAME = 'Keyport';
 export const PROBE_ACCOUNT_PREFIX = '__keyport_probe__';
 
 /**
+ * A marker item written after the first successful full probe. A locked (or wrongly unlocked) collection reads every
+ * item as missing, so reading this marker back proves the keychain is usable with one read and no write — which keeps
+ * an app start or a CLI command from rewriting the keyring file. Listed under the probe prefix, so never listed.
+ */
+export const CANARY_ACCOUNT = `${PROBE_ACCOUNT_PREFIX}canary`;
+const CANARY_VALUE = 'keyport';
+
+/**
  * The largest value stored as one item on Windows: the Credential Manager caps a credential blob at 2,560 bytes,
  * and a token set (JWTs plus the authorization server's metadata) is larger. Longer values are split into parts.
  */
@@ -161,6 +169,7 @@ export class KeychainSecretStore implements SecretStore {
   }
 
   async #probeOnce(): Promise<void> {
+    if (await this.#canaryPresent()) return;
     const api = this.#api();
     const account = `${PROBE_ACCOUNT_PREFIX}${process.pid}-${randomBytes(4).toString('hex')}`;
     const marker = randomBytes(8).toString('hex');
@@ -169,10 +178,20 @@ export class KeychainSecretStore implements SecretStore {
       const back = await api.getPassword(this.service, account);
       if (back !== marker) throw keychainError('keychain_locked', undefined, this.#platform);
       await api.deletePassword(this.service, account);
+      await api.setPassword(this.service, CANARY_ACCOUNT, CANARY_VALUE);
     } catch (err) {
       throw classifyKeychainFailure(err, this.#platform);
     }
     this.#probedAt = Date.now();
+  }
+
+  /** The cheap probe: true (and the probe counted as done) when the canary reads back. Reads only, so no lock. */
+  async #canaryPresent(): Promise<boolean> {
+    if (this.#platform !== 'linux') return true;
+    const value = await this.#run((api) => api.getPassword(this.service, CANARY_ACCOUNT));
+    if (value !== CANARY_VALUE) return false;
+    this.#probedAt = Date.now();
+    return true;
   }
 
   async #run<T>(op: (api: KeytarApi) => Promise<T>): Promise<T> {
@@ -230,7 +249,9 @@ export class KeychainSecretStore implements SecretStore {
   }
 
   async get(account: string): Promise<string | undefined> {
-    if (this.#platform === 'linux' && this.#probedAt === undefined) await this.#exclusive(() => this.#probe(Infinity));
+    if (this.#platform === 'linux' && this.#probedAt === undefined && !(await this.#canaryPresent())) {
+      await this.#exclusive(() => this.#probe(Infinity));
+    }
     const read = (api: KeytarApi) => this.#readValue(api, account);
     // A value in parts is read under the lock, so a concurrent rewrite cannot mix two values.
     const value = this.#maxValueBytes === undefined ? await this.#run(read) : await this.#exclusive(() => this.#run(read));

@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
 import { classifyKeychainFailure } from '../../main/secrets/errors.ts';
-import { KeychainSecretStore, serviceNameFor } from '../../main/secrets/keychain.ts';
+import { KeychainSecretStore, loadKeytar, serviceNameFor, type KeytarApi } from '../../main/secrets/keychain.ts';
 import { busNameOwnerPid, startPrivateKeyring, stopPrivateKeyring } from '../setup/keyring.ts';
 
 const child = fileURLToPath(new URL('./keychain-child.ts', import.meta.url));
@@ -24,7 +24,41 @@ afterAll(async () => {
   for (const item of await store.list()) await store.delete(item.account);
 });
 
+/** The real keytar, counting the calls that write to the keyring. */
+function countingKeytar(): { api: KeytarApi; writes: () => number } {
+  const real = loadKeytar();
+  let writes = 0;
+  return {
+    api: {
+      ...real,
+      setPassword: (...args) => {
+        writes++;
+        return real.setPassword(...args);
+      },
+      deletePassword: (...args) => {
+        writes++;
+        return real.deletePassword(...args);
+      },
+    },
+    writes: () => writes,
+  };
+}
+
 describe('KeychainSecretStore on the real Secret Service', () => {
+  // Regression: every app start and CLI command used to write and delete a probe item (rewriting the keyring file,
+  // ~20 ms) before its first read.
+  it('after the first full probe, a new store proves the keychain usable with reads only', async () => {
+    const probeService = `${service}-probe`;
+    const first = countingKeytar();
+    await new KeychainSecretStore({ service: probeService, keytar: first.api }).get('anything');
+    expect(first.writes()).toBeGreaterThan(0);
+    const second = countingKeytar();
+    const again = new KeychainSecretStore({ service: probeService, keytar: second.api });
+    expect(await again.get('anything')).toBeUndefined();
+    expect(await again.list()).toEqual([]);
+    expect(second.writes()).toBe(0);
+  });
+
   it('stores, reads, lists and deletes items of its own service only', async () => {
     const other = new KeychainSecretStore({ service: `${service}-other` });
     await store.set('a', 'value-a');
