@@ -2,6 +2,7 @@
  * The authorization request (RFC 6749 §4.1.1) with PKCE S256 (RFC 7636 §4.2), a random `state`, `resource` (RFC 8707
  * §2) and the scope the MCP spec prescribes ("Scope Selection Strategy", 2025-11-25).
  */
+import { createHash } from 'node:crypto';
 import * as oauth from 'oauth4webapi';
 import type { AuthorizationServer } from 'oauth4webapi';
 import { OAuthError } from './errors.ts';
@@ -53,10 +54,13 @@ export interface PkceAndState {
   readonly state: string;
 }
 
-/** Generates a fresh verifier, its S256 challenge and a random `state`. */
-export async function generatePkceAndState(): Promise<PkceAndState> {
+/**
+ * Generates a fresh verifier, its S256 challenge (RFC 7636 §4.2: BASE64URL(SHA256(ASCII(verifier))), hashed with
+ * node:crypto, which needs no round trip through WebCrypto's job queue) and a random `state`.
+ */
+export function generatePkceAndState(): PkceAndState {
   const codeVerifier = oauth.generateRandomCodeVerifier();
-  return { codeVerifier, codeChallenge: await oauth.calculatePKCECodeChallenge(codeVerifier), state: oauth.generateRandomState() };
+  return { codeVerifier, codeChallenge: createHash('sha256').update(codeVerifier, 'ascii').digest('base64url'), state: oauth.generateRandomState() };
 }
 
 /** Builds the authorization URL (and checks it is safe to open) for the given client and redirect URI. */
@@ -69,7 +73,7 @@ export async function prepareAuthorizationRequest(
     throw new OAuthError('discovery_failed', `The authorization server ${as.issuer} has no authorization endpoint. Contact its operator.`);
   }
   const url = assertSafeBrowserUrl(as.authorization_endpoint);
-  const { codeVerifier, codeChallenge, state } = pkce ?? (await generatePkceAndState());
+  const { codeVerifier, codeChallenge, state } = pkce ?? generatePkceAndState();
   url.searchParams.set('response_type', 'code');
   url.searchParams.set('client_id', params.clientId);
   url.searchParams.set('redirect_uri', params.redirectUri);

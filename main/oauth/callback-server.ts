@@ -81,15 +81,19 @@ export async function startCallbackServer(options: CallbackServerOptions = {}): 
   result.catch(() => undefined);
 
   const server: Server = createServer((req: IncomingMessage, res: ServerResponse) => {
-    const send = (status: number, page: string): void => {
+    // Stray requests get `Connection: close`; the one that settles the login does not (a `Connection: close` response
+    // costs the browser a socket teardown before it sees the page): the listener closes, dropping the then idle
+    // connection, as soon as that response is done.
+    const send = (status: number, page: string, final = false): void => {
       res.writeHead(status, {
         'content-type': 'text/html; charset=utf-8',
         'cache-control': 'no-store',
         'content-security-policy': "default-src 'none'; style-src 'unsafe-inline'",
         'referrer-policy': 'no-referrer',
         'x-content-type-options': 'nosniff',
-        connection: 'close',
+        ...(final ? {} : { connection: 'close' }),
       });
+      if (final) res.once('close', () => void close());
       res.end(page);
     };
     const url = new URL(req.url ?? '/', 'http://127.0.0.1');
@@ -103,13 +107,12 @@ export async function startCallbackServer(options: CallbackServerOptions = {}): 
     try {
       checkCallbackParameters(url.searchParams, expectations);
       const error = url.searchParams.get('error');
-      send(error ? 400 : 200, error ? FAILURE_PAGE : SUCCESS_PAGE);
+      send(error ? 400 : 200, error ? FAILURE_PAGE : SUCCESS_PAGE, true);
       resolveResult(url.searchParams);
     } catch (err) {
-      send(400, FAILURE_PAGE);
+      send(400, FAILURE_PAGE, true);
       rejectResult(err);
     }
-    finish();
   });
 
   await new Promise<void>((resolve, reject) => {

@@ -5,7 +5,7 @@
  */
 import type { AuthorizationServer } from 'oauth4webapi';
 import { OAuthError } from './errors.ts';
-import { getJsonDocument, type FetchFn } from './http.ts';
+import { getJsonDocument, type FetchFn, type JsonDocument } from './http.ts';
 import { assertSafeEndpoint } from './url-safety.ts';
 
 /** RFC 9728 §2 protected resource metadata, as far as the engine reads it. */
@@ -60,19 +60,30 @@ export function resourceMatchesServer(resource: string, serverUrl: string): bool
 }
 
 /**
+ * A metadata request already sent (speculatively, e.g. alongside the probe). `take()` is called only when the ordered
+ * selection reaches `url`, and at most once; a document that is never taken is never looked at.
+ */
+export interface PrefetchedDocument {
+  readonly url: string;
+  take(): Promise<JsonDocument>;
+}
+
+/**
  * RFC 9728 §3: fetches the protected resource metadata, stopping at the first URL that answers with a document.
  * Returns `undefined` when none does (a server that predates RFC 9728). A document whose `resource` does not
- * identify the server aborts with `resource_mismatch`.
+ * identify the server aborts with `resource_mismatch`. A `prefetched` request for one of the candidate URLs stands in
+ * for that URL's request when (and only when) the order reaches it.
  */
 export async function discoverProtectedResource(
   fetchFn: FetchFn,
   serverUrl: string,
   headerUrl?: string,
   signal?: AbortSignal,
+  prefetched?: PrefetchedDocument,
 ): Promise<ResourceDiscovery | undefined> {
   for (const url of protectedResourceMetadataUrls(serverUrl, headerUrl)) {
     assertSafeEndpoint(url, 'resource metadata URL');
-    const doc = await getJsonDocument(fetchFn, url, signal);
+    const doc = prefetched?.url === url ? await prefetched.take() : await getJsonDocument(fetchFn, url, signal);
     if (!doc.json) continue;
     const metadata = doc.json as ProtectedResourceMetadata;
     if (typeof metadata.resource !== 'string' || !metadata.resource) {

@@ -14,7 +14,9 @@ import {
   discoverAuthorizationServer,
   discoverLegacyAuthorizationServer,
   discoverProtectedResource,
+  protectedResourceMetadataUrls,
   sameIssuer,
+  type PrefetchedDocument,
   type AuthorizationServerDiscovery,
   type ProtectedResourceMetadata,
 } from './discovery.ts';
@@ -33,7 +35,7 @@ import {
   type ClientSecrets,
   type TokenEndpointContext,
 } from './grants.ts';
-import { DEFAULT_REQUEST_TIMEOUT_MS, tracedFetch, type FetchFn } from './http.ts';
+import { DEFAULT_REQUEST_TIMEOUT_MS, getJsonDocument, tracedFetch, type FetchFn } from './http.ts';
 import { deleteRegistration, readRegistration, registerClient, updateRegistration } from './registration.ts';
 import {
   InMemoryCredentialStore,
@@ -47,7 +49,7 @@ import {
   type TokenSetKey,
   type TokenSetRecord,
 } from './store.ts';
-import { FlowRecorder, type FlowKind } from './trace.ts';
+import { FlowRecorder, HeldExchange, type FlowKind } from './trace.ts';
 import { assertSafeBrowserUrl, assertSafeEndpoint, insecureOptionFor } from './url-safety.ts';
 import { tokenSetView } from './views.ts';
 import { readChallenge, type ChallengeInfo } from './www-authenticate.ts';
@@ -175,6 +177,17 @@ interface ResolvedServer {
   readonly asSource: AuthorizationServerDiscovery['source'];
 }
 
+/** A protected resource metadata request sent ahead of its step (see `prefetchResourceMetadata`). */
+interface SpeculativeMetadata {
+  readonly url: string;
+  /** True once dropped unused. */
+  readonly discarded: boolean;
+  /** The request, for `discoverProtectedResource`; taking it files the exchange under the recorder's running step. */
+  document(recorder: FlowRecorder): PrefetchedDocument;
+  /** Drops the request unless it was taken: aborts it if still running and files its exchange under the running step. */
+  discard(recorder: FlowRecorder): void;
+}
+
 interface ClientChoice {
   readonly registration: ClientRegistrationRecord;
   readonly fresh: boolean;
@@ -234,11 +247,83 @@ export function createOAuthEngine(deps: OAuthEngineDeps): OAuthEngine {
     return undefined;
   }
 
+  /**
+   * Sends the request for the first well-known protected resource metadata URL (RFC 9728 §3.1: path-inserted, else
+   * root) at once, so that it travels with the probe. `discoverProtectedResource` uses it only when its ordered
+   * selection reaches that URL (a challenge's `resource_metadata` URL still comes first); otherwise `discard` aborts it
+   * if still running. Either way the exchange is filed in the trace under the step that used or dropped it.
+   */
+  function prefetchResourceMetadata(serverUrl: string, publishing: boolean, signal?: AbortSignal): SpeculativeMetadata | undefined {
+    const url = protectedResourceMetadataUrls(serverUrl)[0];
+    if (!url) return undefined;
+    try {
+      assertSafeEndpoint(url, 'resource metadata URL');
+    } catch {
+      return undefined;
+    }
+    const held = new HeldExchange(publishing);
+    const controller = new AbortController();
+    const document = getJsonDocument(tracedFetch(baseFetch, requestTimeoutMs, held), url, signal ? AbortSignal.any([signal, controller.signal]) : controller.signal);
+    document.catch(() => undefined);
+    let settled = false;
+    let discarded = false;
+    return {
+      url,
+      get discarded() {
+        return discarded;
+      },
+      document: (recorder) => ({
+        url,
+        take: () => {
+          if (!settled) {
+            settled = true;
+            recorder.adopt(held);
+          }
+          return document;
+        },
+      }),
+      discard: (recorder) => {
+        if (settled) return;
+        settled = true;
+        discarded = true;
+        controller.abort();
+        recorder.adopt(held);
+      },
+    };
+  }
+
   async function resolveServer(recorder: FlowRecorder, target: ServerTarget, fetchFn: FetchFn, challenge: ChallengeInfo | undefined, signal?: AbortSignal): Promise<ResolvedServer> {
     const settings = settingsOf(target);
     assertSafeEndpoint(target.serverUrl, 'MCP server URL');
-    const ch = challenge ?? (await recorder.step('probe', () => probe(fetchFn, target.serverUrl, signal), (c) => (c ? `challenge: ${c.schemes.join(', ')}${c.scope ? `, scope "${c.scope}"` : ''}` : 'no challenge')));
-    const prm = await recorder.step('protected-resource-metadata', () => discoverProtectedResource(fetchFn, target.serverUrl, ch?.resourceMetadata, signal), (d) => (d ? `resource ${d.metadata.resource} from ${d.url}` : 'none: using the 2025-03-26 rules'));
+    // Without a challenge in hand, the probe and (right behind it) the first well-known metadata request go out together.
+    let prefetch: SpeculativeMetadata | undefined;
+    const ch =
+      challenge ??
+      (await recorder.step(
+        'probe',
+        async () => {
+          const probing = probe(fetchFn, target.serverUrl, signal);
+          prefetch = prefetchResourceMetadata(target.serverUrl, recorder.publishing, signal);
+          try {
+            return await probing;
+          } catch (err) {
+            prefetch?.discard(recorder);
+            throw err;
+          }
+        },
+        (c) => (c ? `challenge: ${c.schemes.join(', ')}${c.scope ? `, scope "${c.scope}"` : ''}` : 'no challenge'),
+      ));
+    const prm = await recorder.step(
+      'protected-resource-metadata',
+      async () => {
+        try {
+          return await discoverProtectedResource(fetchFn, target.serverUrl, ch?.resourceMetadata, signal, prefetch?.document(recorder));
+        } finally {
+          prefetch?.discard(recorder);
+        }
+      },
+      (d) => `${d ? `resource ${d.metadata.resource} from ${d.url}` : 'none: using the 2025-03-26 rules'}${prefetch?.discarded ? ` (the request for ${prefetch.url} sent with the probe was not needed)` : ''}`,
+    );
     if (!prm) {
       if (!ch) {
         throw new OAuthError('discovery_failed', 'This server did not ask for authorization and publishes no authorization metadata, so there is nothing to sign in to. Connect without signing in.');
@@ -429,11 +514,11 @@ export function createOAuthEngine(deps: OAuthEngineDeps): OAuthEngine {
     // The DPoP key is generated while the user signs in, off the critical path.
     const dpopPromise = dpopFor(target, as);
     dpopPromise.catch(() => undefined);
-    const pkcePromise = generatePkceAndState();
+    const pkce = generatePkceAndState();
     try {
       const { registration, fresh } = await chooseClient(recorder, target, as, fetchFn, callback.redirectUri, scope, retried, options.signal);
       const resource = sendsResource(target) ? resolved.resource : undefined;
-      const request = await prepareAuthorizationRequest(as, { clientId: registration.clientId, redirectUri: callback.redirectUri, scope, resource }, await pkcePromise);
+      const request = await prepareAuthorizationRequest(as, { clientId: registration.clientId, redirectUri: callback.redirectUri, scope, resource }, pkce);
       recorder.addSecret(request.codeVerifier);
       callback.expect({ state: request.state, issuer: as.issuer, issRequired: as.authorization_response_iss_parameter_supported === true });
       const authorizationUrl = assertSafeBrowserUrl(request.url).href;

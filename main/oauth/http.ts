@@ -4,7 +4,7 @@
  * following redirects.
  */
 import { OAuthError } from './errors.ts';
-import { pickHeaders, type FlowRecorder } from './trace.ts';
+import { pickHeaders, type ExchangeSink } from './trace.ts';
 
 /** The `fetch` signature the engine and oauth4webapi use. */
 export type FetchFn = (input: string | URL | Request, init?: RequestInit) => Promise<Response>;
@@ -15,16 +15,20 @@ export const DEFAULT_REQUEST_TIMEOUT_MS = 30_000;
 /** Largest metadata document accepted (RFC 8414 / RFC 9728 documents are a few kilobytes). */
 export const METADATA_SIZE_LIMIT = 256 * 1024;
 
-/** Wraps `base` with a timeout and, when `recorder` is given, trace recording. */
-export function tracedFetch(base: FetchFn, timeoutMs: number, recorder?: FlowRecorder): FetchFn {
+/**
+ * Wraps `base` with a timeout and, when `sink` is given and publishing, trace recording (redaction happens in the
+ * recorder).
+ */
+export function tracedFetch(base: FetchFn, timeoutMs: number, sink?: ExchangeSink): FetchFn {
   return async (input, init = {}) => {
+    const recorder = sink?.publishing ? sink : undefined;
     const timeout = AbortSignal.timeout(timeoutMs);
     const signal = init.signal ? AbortSignal.any([init.signal, timeout]) : timeout;
     const url = typeof input === 'string' ? input : input instanceof URL ? input.href : input.url;
     const method = (init.method ?? (input instanceof Request ? input.method : 'GET')).toUpperCase();
     const started = performance.now();
-    const reqHeaders = new Headers(init.headers ?? (input instanceof Request ? input.headers : undefined));
-    const requestBody = bodyText(init.body);
+    const reqHeaders = recorder ? new Headers(init.headers ?? (input instanceof Request ? input.headers : undefined)) : undefined;
+    const requestBody = recorder ? bodyText(init.body) : undefined;
     try {
       const response = await base(input, { ...init, signal });
       if (recorder) {

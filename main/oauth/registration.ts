@@ -75,15 +75,18 @@ export async function registerClient(
  */
 async function tolerateMissingSecretExpiry(response: Response): Promise<Response> {
   if (response.status !== 201 && response.status !== 200) return response;
+  // The body is read once here and handed on in a new Response (same status and headers), not teed with clone().
+  const text = await response.text();
+  const unchanged = (): Response => new Response(text, { status: response.status, statusText: response.statusText, headers: response.headers });
   let json: unknown;
   try {
-    json = await response.clone().json();
+    json = JSON.parse(text);
   } catch {
-    return response;
+    return unchanged();
   }
-  if (!json || typeof json !== 'object' || Array.isArray(json)) return response;
+  if (!json || typeof json !== 'object' || Array.isArray(json)) return unchanged();
   const body = json as Record<string, unknown>;
-  if (typeof body.client_secret !== 'string' || body.client_secret_expires_at !== undefined) return response;
+  if (typeof body.client_secret !== 'string' || body.client_secret_expires_at !== undefined) return unchanged();
   return new Response(JSON.stringify({ ...body, client_secret_expires_at: 0 }), { status: 201, headers: { 'content-type': 'application/json' } });
 }
 

@@ -56,8 +56,44 @@ const MAX_BODY = 16_384;
 /** Kinds of flow, as the contract names them. */
 export type FlowKind = FlowTraceView['kind'];
 
-/** Collects the steps of one flow, redacts everything and publishes snapshots through `onTrace`. */
-export class FlowRecorder {
+/** Where the HTTP layer records exchanges: a {@link FlowRecorder}, or a {@link HeldExchange} for a request sent ahead of its step. */
+export interface ExchangeSink {
+  /** False when nobody receives the trace: the HTTP layer then records nothing. */
+  readonly publishing: boolean;
+  beginExchange(): (exchange: HttpExchangeView) => void;
+  recordExchange(exchange: HttpExchangeView): void;
+}
+
+/**
+ * The exchange of one request sent before the step it belongs to has started (a speculative discovery request, sent
+ * alongside the probe); {@link FlowRecorder.adopt} later files it under that step.
+ */
+export class HeldExchange implements ExchangeSink {
+  readonly publishing: boolean;
+  #resolve!: (exchange: HttpExchangeView) => void;
+  /** Settles once the request has ended (response body read, or an error); never when not `publishing`. */
+  readonly exchange: Promise<HttpExchangeView> = new Promise((r) => (this.#resolve = r));
+
+  /** `publishing`: that of the recorder that will adopt it. */
+  constructor(publishing: boolean) {
+    this.publishing = publishing;
+  }
+
+  beginExchange(): (exchange: HttpExchangeView) => void {
+    return (exchange) => this.#resolve(exchange);
+  }
+
+  recordExchange(exchange: HttpExchangeView): void {
+    this.#resolve(exchange);
+  }
+}
+
+/**
+ * Collects the steps of one flow, redacts everything and publishes snapshots through `onTrace`. Exchanges are kept as
+ * recorded and redacted when a snapshot is made (with every secret known by then), each one once per set of known
+ * secrets.
+ */
+export class FlowRecorder implements ExchangeSink {
   readonly id: string;
   readonly kind: FlowKind;
   readonly serverUrl: string;
@@ -67,6 +103,8 @@ export class FlowRecorder {
   #steps: FlowStepView[] = [];
   #current: { name: string; startedAt: number; exchanges: HttpExchangeView[]; pending: Promise<void>[] } | undefined;
   #secrets = new Set<string>();
+  /** Redacted form of each recorded exchange, valid while no secret has been added since (`#secrets.size`). */
+  #redacted = new WeakMap<HttpExchangeView, { readonly secrets: number; readonly view: HttpExchangeView }>();
   #now: () => number;
   #onTrace: ((trace: FlowTraceView) => void) | undefined;
 
@@ -77,6 +115,11 @@ export class FlowRecorder {
     this.#now = now;
     this.startedAt = now();
     this.#onTrace = onTrace;
+  }
+
+  /** Whether anyone receives this trace (`onTrace`); when nobody does, no snapshot is built and no exchange recorded. */
+  get publishing(): boolean {
+    return this.#onTrace !== undefined;
   }
 
   /** Registers a secret value so that it is masked wherever it appears in this trace. */
@@ -126,25 +169,29 @@ export class FlowRecorder {
     let done!: () => void;
     current.pending.push(new Promise<void>((r) => (done = r)));
     return (exchange) => {
-      current.exchanges[index] = this.#redactExchange(exchange);
+      current.exchanges[index] = exchange;
       done();
     };
   }
 
   /** Adds an exchange to the running step (or a synthetic `http` step when none runs). */
   recordExchange(exchange: HttpExchangeView): void {
-    const clean = this.#redactExchange(exchange);
-    if (this.#current) this.#current.exchanges.push(clean);
-    else this.#push({ name: 'http', startedAt: this.#now(), durationMs: clean.durationMs, outcome: 'ok', exchanges: [clean] });
+    if (this.#current) this.#current.exchanges.push(exchange);
+    else this.#push({ name: 'http', startedAt: this.#now(), durationMs: exchange.durationMs, outcome: 'ok', exchanges: [exchange] });
   }
 
-  /** Closes the flow with its outcome and publishes the final snapshot. */
-  finish(outcome: 'ok' | 'failed'): FlowTraceView {
+  /** Files a request sent ahead of the running step under it, at this position; the step waits for it to end. */
+  adopt(held: HeldExchange): void {
+    if (!held.publishing) return;
+    const complete = this.beginExchange();
+    void held.exchange.then(complete);
+  }
+
+  /** Closes the flow with its outcome and publishes the final snapshot (built only when someone receives it). */
+  finish(outcome: 'ok' | 'failed'): void {
     this.#outcome = outcome;
     this.#finishedAt = this.#now();
-    const view = this.view();
-    this.#onTrace?.(view);
-    return view;
+    this.#onTrace?.(this.view());
   }
 
   /** The current snapshot (already redacted). */
@@ -193,8 +240,16 @@ export class FlowRecorder {
       ...step,
       ...(step.detail === undefined ? {} : { detail: this.redactText(step.detail) }),
       ...(step.error === undefined ? {} : { error: { code: step.error.code, message: this.redactText(step.error.message) } }),
-      exchanges: step.exchanges.map((e) => this.#redactExchange(e)),
+      exchanges: step.exchanges.map((e) => this.#redactedExchange(e)),
     };
+  }
+
+  #redactedExchange(e: HttpExchangeView): HttpExchangeView {
+    const cached = this.#redacted.get(e);
+    if (cached && cached.secrets === this.#secrets.size) return cached.view;
+    const view = this.#redactExchange(e);
+    this.#redacted.set(e, { secrets: this.#secrets.size, view });
+    return view;
   }
 
   #redactExchange(e: HttpExchangeView): HttpExchangeView {

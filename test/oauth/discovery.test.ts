@@ -8,8 +8,10 @@ import {
   protectedResourceMetadataUrls,
   resourceMatchesServer,
 } from '../../main/oauth/discovery.ts';
+import { createOAuthEngine } from '../../main/oauth/engine.ts';
 import { OAuthError } from '../../main/oauth/errors.ts';
 import type { FetchFn } from '../../main/oauth/http.ts';
+import type { FlowTraceView } from '../../preload/contract.ts';
 import { mockServersPerTest } from './helpers/setup.ts';
 
 const startMock = mockServersPerTest();
@@ -109,5 +111,52 @@ describe('authorization server metadata', () => {
 
   it('refuses non-https endpoints off loopback', async () => {
     await expect(discoverAuthorizationServer(f, 'http://as.example')).rejects.toMatchObject({ code: 'unsafe_url' });
+  });
+});
+
+describe('the well-known resource metadata request sent with the probe', () => {
+  // A server whose probe answer names `headerUrl` (or nothing); its path-inserted well-known document names another AS.
+  function fakeServer(headerUrl: string | undefined): { fetch: FetchFn; seen: string[] } {
+    const seen: string[] = [];
+    const prm = (as: string) => Response.json({ resource: 'https://rs.example/mcp', authorization_servers: [as] });
+    const fetchFn: FetchFn = async (input, init) => {
+      const url = String(input);
+      seen.push(`${init?.method ?? 'GET'} ${url}`);
+      if (url === 'https://rs.example/mcp') return new Response(null, { status: 401, headers: headerUrl ? { 'www-authenticate': `Bearer resource_metadata="${headerUrl}"` } : {} });
+      if (url === 'https://rs.example/meta') return prm('https://as.example');
+      if (url === 'https://rs.example/.well-known/oauth-protected-resource/mcp') return prm(headerUrl ? 'https://other-as.example' : 'https://as.example');
+      // No S256: the login stops right after discovery, before any registration or browser.
+      if (url === 'https://as.example/.well-known/oauth-authorization-server') return Response.json({ issuer: 'https://as.example', authorization_endpoint: 'https://as.example/auth', token_endpoint: 'https://as.example/token' });
+      return new Response('no', { status: 404 });
+    };
+    return { fetch: fetchFn, seen };
+  }
+
+  async function login(server: { fetch: FetchFn }): Promise<FlowTraceView> {
+    let trace: FlowTraceView | undefined;
+    const engine = createOAuthEngine({ fetch: server.fetch, openBrowser: async () => undefined, onTrace: (t) => (trace = t) });
+    await expect(engine.login({ serverUrl: 'https://rs.example/mcp' })).rejects.toMatchObject({ code: 'pkce_unsupported' });
+    return trace!;
+  }
+
+  it('is not used when the challenge names another metadata URL (the header URL wins), and the trace shows it', async () => {
+    const server = fakeServer('https://rs.example/meta');
+    const trace = await login(server);
+    expect(server.seen).toContain('GET https://as.example/.well-known/oauth-authorization-server');
+    expect(server.seen.some((u) => u.includes('other-as.example'))).toBe(false);
+    const step = trace.steps.find((s) => s.name === 'protected-resource-metadata')!;
+    expect(step.detail).toContain('from https://rs.example/meta');
+    expect(step.detail).toContain('was not needed');
+    expect(step.exchanges.map((e) => e.url).sort()).toEqual(['https://rs.example/.well-known/oauth-protected-resource/mcp', 'https://rs.example/meta']);
+  });
+
+  it('stands in for the path-inserted request when the order reaches it: one request, filed under discovery', async () => {
+    const server = fakeServer(undefined);
+    const trace = await login(server);
+    expect(server.seen.filter((u) => u.includes('/.well-known/oauth-protected-resource'))).toEqual(['GET https://rs.example/.well-known/oauth-protected-resource/mcp']);
+    const step = trace.steps.find((s) => s.name === 'protected-resource-metadata')!;
+    expect(step.detail).toBe('resource https://rs.example/mcp from https://rs.example/.well-known/oauth-protected-resource/mcp');
+    expect(step.exchanges.map((e) => e.url)).toEqual(['https://rs.example/.well-known/oauth-protected-resource/mcp']);
+    expect(trace.steps.find((s) => s.name === 'probe')!.exchanges.map((e) => e.url)).toEqual(['https://rs.example/mcp']);
   });
 });
