@@ -197,7 +197,8 @@ interface ClientChoice {
 export function createOAuthEngine(deps: OAuthEngineDeps): OAuthEngine {
   const baseFetch: FetchFn = deps.fetch ?? ((input, init) => globalThis.fetch(input, init));
   const now = deps.now ?? (() => Date.now());
-  const store = deps.store ?? new InMemoryCredentialStore();
+  const held = new HeldTokenSets();
+  const store = held.over(deps.store ?? new InMemoryCredentialStore());
   const lock = deps.refreshLock ?? new InProcessRefreshLock();
   const requestTimeoutMs = deps.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS;
   const refreshMarginMs = deps.refreshMarginMs ?? 60_000;
@@ -801,7 +802,9 @@ export function createOAuthEngine(deps: OAuthEngineDeps): OAuthEngine {
     };
 
     return async (input, init = {}) => {
-      let record = await findRecord(target, account);
+      // The request path uses the token set this engine last read or wrote, so an MCP request does not read the
+      // keychain; every decision that matters (refresh, a 401, sign-out) re-reads the store.
+      let record = held.get(target.serverUrl, account) ?? (await findRecord(target, account));
       if (record?.refreshToken && expiringSoon(record)) {
         try {
           record = await refreshRecord(target, record, init.signal ?? undefined);
@@ -997,4 +1000,47 @@ function resourceFromUrl(serverUrl: string): string {
 
 function readRegistrationView(reg: ClientRegistrationRecord): Record<string, unknown> {
   return { client_id: reg.clientId, token_endpoint_auth_method: reg.tokenEndpointAuthMethod, redirect_uris: reg.redirectUris, ...(reg.scope ? { scope: reg.scope } : {}) };
+}
+
+/**
+ * The last token set the engine read from or wrote to its store, per server URL and account. A cache for the request
+ * path only: a stale entry (another process refreshed or signed out) at worst sends an access token that is still
+ * valid or gets a 401, and both lead to a fresh read of the store under the refresh lock.
+ */
+class HeldTokenSets {
+  #byServer = new Map<string, TokenSetRecord>();
+
+  get(serverUrl: string, account: string): TokenSetRecord | undefined {
+    return this.#byServer.get(`${serverUrl}\n${account}`);
+  }
+
+  /** Wraps a store so every token-set read and write keeps this cache current. */
+  over(store: CredentialStore): CredentialStore {
+    const remember = (record: TokenSetRecord): void => void this.#byServer.set(`${record.serverUrl}\n${record.account}`, record);
+    const forget = (key: TokenSetKey): void => {
+      for (const [k, r] of this.#byServer) {
+        if (r.issuer === key.issuer && r.resource === key.resource && r.account === key.account) this.#byServer.delete(k);
+      }
+    };
+    return {
+      getRegistration: (issuer) => store.getRegistration(issuer),
+      putRegistration: (record) => store.putRegistration(record),
+      deleteRegistration: (issuer) => store.deleteRegistration(issuer),
+      listTokenSets: () => store.listTokenSets(),
+      async getTokenSet(key) {
+        const record = await store.getTokenSet(key);
+        if (record) remember(record);
+        else forget(key);
+        return record;
+      },
+      async putTokenSet(record) {
+        await store.putTokenSet(record);
+        remember(record);
+      },
+      async deleteTokenSet(key) {
+        forget(key);
+        await store.deleteTokenSet(key);
+      },
+    };
+  }
 }

@@ -16,7 +16,43 @@ async function setup(options: MockOptions = {}, deps: Partial<OAuthEngineDeps> =
 
 const post = (f: typeof fetch, url: string) => f(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"jsonrpc":"2.0","id":1,"method":"ping"}' });
 
+/** An in-memory store that counts token-set reads (each one is a keychain round trip in the app). */
+class CountingStore extends InMemoryCredentialStore {
+  reads = 0;
+  override async getTokenSet(...args: Parameters<InMemoryCredentialStore['getTokenSet']>) {
+    this.reads++;
+    return super.getTokenSet(...args);
+  }
+  override async listTokenSets() {
+    this.reads++;
+    return super.listTokenSets();
+  }
+}
+
 describe('authorized fetch', () => {
+  // Regression: every MCP request read the token set from the store (the keychain: ~1 ms of D-Bus each).
+  it('does not read the store on every request once it holds the token set', async () => {
+    const store = new CountingStore();
+    const { engine, target, mock } = await setup({}, { store });
+    await engine.login(target);
+    const f = engine.authorizedFetch(target);
+    const before = store.reads;
+    for (let i = 0; i < 20; i++) expect((await post(f, mock.mcpUrl)).status).toBe(200);
+    expect(store.reads - before).toBeLessThanOrEqual(1);
+  });
+
+  it('still notices a sign-out made by another process: the next 401 re-reads the store', async () => {
+    const store = new InMemoryCredentialStore();
+    const { engine, target, mock } = await setup({ rotateRefreshTokens: true }, { store });
+    await engine.login(target);
+    const f = engine.authorizedFetch(target, { interactive: false });
+    expect((await post(f, mock.mcpUrl)).status).toBe(200);
+    // Another process signs out: the tokens are gone from the shared store and revoked at the server.
+    const other = createOAuthEngine({ store, openBrowser: autoBrowser, refreshLock: new InProcessRefreshLock() });
+    await other.logout(target);
+    await expect(post(f, mock.mcpUrl)).rejects.toMatchObject({ code: 'not_signed_in' });
+  });
+
   it('signs in on the first 401 with the challenge, then sends the bearer token', async () => {
     const { engine, target, mock, opened } = await setup({ challengeScope: 'mcp:read', asScopesSupported: ['mcp:read', 'offline_access'] });
     const f = engine.authorizedFetch(target);
