@@ -658,7 +658,10 @@ export function createOAuthEngine(deps: OAuthEngineDeps): OAuthEngine {
     }
     const all = await store.listTokenSets();
     const found = all.filter((r) => r.serverUrl === target.serverUrl && r.account === account).sort((a, b) => b.obtainedAt - a.obtainedAt)[0];
-    if (found) bindings.set(bindingKey, { issuer: found.issuer, resource: found.resource, account: found.account });
+    if (found) {
+      bindings.set(bindingKey, { issuer: found.issuer, resource: found.resource, account: found.account });
+      held.remember(found);
+    }
     return found;
   }
 
@@ -1014,9 +1017,14 @@ class HeldTokenSets {
     return this.#byServer.get(`${serverUrl}\n${account}`);
   }
 
+  /** Records what a lookup chose (e.g. the newest of several token sets found by listing). */
+  remember(record: TokenSetRecord): void {
+    this.#byServer.set(`${record.serverUrl}\n${record.account}`, record);
+  }
+
   /** Wraps a store so every token-set read and write keeps this cache current. */
   over(store: CredentialStore): CredentialStore {
-    const remember = (record: TokenSetRecord): void => void this.#byServer.set(`${record.serverUrl}\n${record.account}`, record);
+    const remember = (record: TokenSetRecord): void => this.remember(record);
     const forget = (key: TokenSetKey): void => {
       for (const [k, r] of this.#byServer) {
         if (r.issuer === key.issuer && r.resource === key.resource && r.account === key.account) this.#byServer.delete(k);
