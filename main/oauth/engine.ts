@@ -656,6 +656,16 @@ export function createOAuthEngine(deps: OAuthEngineDeps): OAuthEngine {
       if (record && record.serverUrl === target.serverUrl) return record;
       bindings.delete(bindingKey);
     }
+    // The store's index (the keychain keeps one) avoids listing every token set; a stale entry falls through.
+    const indexed = await store.findTokenSetKey?.(target.serverUrl, account);
+    if (indexed) {
+      const record = await store.getTokenSet(indexed);
+      if (record && record.serverUrl === target.serverUrl && record.account === account) {
+        bindings.set(bindingKey, indexed);
+        held.remember(record);
+        return record;
+      }
+    }
     const all = await store.listTokenSets();
     const found = all.filter((r) => r.serverUrl === target.serverUrl && r.account === account).sort((a, b) => b.obtainedAt - a.obtainedAt)[0];
     if (found) {
@@ -1035,6 +1045,7 @@ class HeldTokenSets {
       putRegistration: (record) => store.putRegistration(record),
       deleteRegistration: (issuer) => store.deleteRegistration(issuer),
       listTokenSets: () => store.listTokenSets(),
+      ...(store.findTokenSetKey ? { findTokenSetKey: (serverUrl: string, account: string) => store.findTokenSetKey!(serverUrl, account) } : {}),
       async getTokenSet(key) {
         const record = await store.getTokenSet(key);
         if (record) remember(record);

@@ -82,6 +82,11 @@ export interface CredentialStore {
   deleteTokenSet(key: TokenSetKey): Promise<void>;
   /** Every held set (the engine finds a server's set by `serverUrl` and `account`). */
   listTokenSets(): Promise<readonly TokenSetRecord[]>;
+  /**
+   * Optional fast path: the key of the token set last stored for a server URL and account, without listing every
+   * set. May be stale (the engine checks the set it leads to and falls back to listing).
+   */
+  findTokenSetKey?(serverUrl: string, account: string): Promise<TokenSetKey | undefined>;
 }
 
 /** The cross-process (or in-process) mutual exclusion used around a refresh, so a rotating token is used once. */

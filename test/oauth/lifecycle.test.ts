@@ -29,6 +29,47 @@ class CountingStore extends InMemoryCredentialStore {
   }
 }
 
+/** A store with the server index fast path (as the keychain store has), counting listings. */
+class IndexedStore extends InMemoryCredentialStore {
+  listings = 0;
+  index = new Map<string, { issuer: string; resource: string; account: string }>();
+  override async putTokenSet(...args: Parameters<InMemoryCredentialStore['putTokenSet']>) {
+    const [r] = args;
+    this.index.set(`${r.serverUrl} ${r.account}`, { issuer: r.issuer, resource: r.resource, account: r.account });
+    return super.putTokenSet(...args);
+  }
+  override async listTokenSets() {
+    this.listings++;
+    return super.listTokenSets();
+  }
+  async findTokenSetKey(serverUrl: string, account: string) {
+    return this.index.get(`${serverUrl} ${account}`);
+  }
+}
+
+describe('finding the token set at start', () => {
+  it('uses the store’s index instead of listing every token set', async () => {
+    const store = new IndexedStore();
+    const { engine, target } = await setup({}, { store });
+    await engine.login(target);
+    store.listings = 0;
+    const later = createOAuthEngine({ store, openBrowser: autoBrowser });
+    expect((await later.tokenSetView(target))?.resource).toBe(target.serverUrl);
+    expect(store.listings).toBe(0);
+  });
+
+  it('falls back to listing when the index leads nowhere', async () => {
+    const store = new IndexedStore();
+    const { engine, target } = await setup({}, { store });
+    await engine.login(target);
+    store.index.set(`${target.serverUrl} default`, { issuer: 'http://127.0.0.1:1', resource: 'gone', account: 'default' });
+    store.listings = 0;
+    const later = createOAuthEngine({ store, openBrowser: autoBrowser });
+    expect((await later.tokenSetView(target))?.resource).toBe(target.serverUrl);
+    expect(store.listings).toBe(1);
+  });
+});
+
 describe('authorized fetch', () => {
   // Regression: every MCP request read the token set from the store (the keychain: ~1 ms of D-Bus each).
   it('does not read the store on every request once it holds the token set', async () => {

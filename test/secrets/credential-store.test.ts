@@ -74,3 +74,20 @@ describe('KeychainCredentialStore on the real Secret Service', () => {
     expect((await credentials.listTokenSets()).map((t) => t.account)).toEqual(['bob']);
   });
 });
+
+describe('the server index', () => {
+  // Regression: every start listed the whole keychain (~5 ms on the Secret Service) to find a server's tokens.
+  it('leads a new store straight to the token set a server uses, and goes away with it', async () => {
+    const set = tokenSet('indexed', 'at-indexed');
+    const damagedBefore = reports.length;
+    await credentials.putTokenSet(set);
+    const fresh = new KeychainCredentialStore(new SecretRecords(store));
+    const key = await fresh.findTokenSetKey(set.serverUrl, 'indexed');
+    expect(key).toEqual({ issuer: set.issuer, resource: set.resource, account: 'indexed' });
+    expect((await fresh.getTokenSet(key!))?.accessToken).toBe('at-indexed');
+    expect(await fresh.findTokenSetKey(set.serverUrl, 'nobody')).toBeUndefined();
+    await fresh.deleteTokenSet(key!);
+    expect(await fresh.findTokenSetKey(set.serverUrl, 'indexed')).toBeUndefined();
+    expect(reports).toHaveLength(damagedBefore);
+  });
+});
