@@ -249,12 +249,20 @@ export class KeychainSecretStore implements SecretStore {
   }
 
   async get(account: string): Promise<string | undefined> {
-    if (this.#platform === 'linux' && this.#probedAt === undefined && !(await this.#canaryPresent())) {
-      await this.#exclusive(() => this.#probe(Infinity));
-    }
     const read = (api: KeytarApi) => this.#readValue(api, account);
     // A value in parts is read under the lock, so a concurrent rewrite cannot mix two values.
-    const value = this.#maxValueBytes === undefined ? await this.#run(read) : await this.#exclusive(() => this.#run(read));
+    const readOnce = () => (this.#maxValueBytes === undefined ? this.#run(read) : this.#exclusive(() => this.#run(read)));
+    let value = await readOnce();
+    if (this.#platform === 'linux' && this.#probedAt === undefined) {
+      if (value !== null) {
+        // A locked collection reads every item as missing, so a value read back proves it usable: no probe needed.
+        this.#probedAt = Date.now();
+      } else if (!(await this.#canaryPresent())) {
+        // Missing, or locked? Probe (throws keychain_locked), then read again from the proven collection.
+        await this.#exclusive(() => this.#probe(Infinity));
+        value = await readOnce();
+      }
+    }
     return value ?? undefined;
   }
 
