@@ -5,7 +5,7 @@
 import type { ServerConfig } from '../config/schema.ts';
 import { KeyportError } from '../errors.ts';
 import type { AuthService } from '../ipc/handlers.ts';
-import type { ServerTarget } from '../oauth/index.ts';
+import { CALLBACK_PATH, DEFAULT_ACCOUNT, type ServerTarget } from '../oauth/index.ts';
 import type { AppContext } from './context.ts';
 
 interface PendingSignIn {
@@ -14,9 +14,6 @@ interface PendingSignIn {
   authorizationUrl?: string;
 }
 
-/** The loopback redirect path the engine's callback server serves (RFC 8252 §7.3). */
-const CALLBACK_PATH = '/callback';
-const DEFAULT_ACCOUNT = 'default';
 
 /** The auth service over the shared context; also returns the hook the engine's login-state callback feeds. */
 export function createAuthService(context: AppContext): {

@@ -166,7 +166,8 @@ export interface OAuthEngine {
   forgetRegistration(target: ServerTarget): Promise<void>;
 }
 
-const DEFAULT_ACCOUNT = 'default';
+/** The account a token set is kept under when the caller names none (one user per server in the app). */
+export const DEFAULT_ACCOUNT = 'default';
 
 interface ResolvedServer {
   /** The challenge that started this login (the caller's, or the probe's): its `scope` comes first (MCP spec). */

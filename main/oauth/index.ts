@@ -1,5 +1,6 @@
 /** The OAuth engine's public surface (see README.md): import from here, not from the step modules. */
-export { createOAuthEngine } from './engine.ts';
+export { createOAuthEngine, DEFAULT_ACCOUNT } from './engine.ts';
+export { CALLBACK_PATH } from './callback-server.ts';
 export type {
   AuthStatus,
   AuthorizedFetchOptions,
