@@ -18,8 +18,6 @@ export { OAuthError, isOAuthError, oauthErrorCodes } from './errors.ts';
 export type { OAuthErrorCode } from './errors.ts';
 export { InMemoryCredentialStore, InProcessRefreshLock, tokenSetKeyString } from './store.ts';
 export type { ClientRegistrationRecord, CredentialStore, DPoPKeyRecord, RefreshLock, TokenSetKey, TokenSetRecord } from './store.ts';
-export { FileRefreshLock } from './file-lock.ts';
-export type { FileRefreshLockOptions } from './file-lock.ts';
 export type { FetchFn } from './http.ts';
 export { assertSafeBrowserUrl, isLoopbackHost } from './url-safety.ts';
 export { tokenSetView } from './views.ts';
