@@ -5,6 +5,7 @@
  * thrown error whose `code` names the challenge, or as a 401/403 response, which this module turns into one.
  */
 import type { FetchLike } from '@modelcontextprotocol/sdk/shared/transport.js';
+import { readChallenge } from '../oauth/www-authenticate.ts';
 import type { ServerStatus } from '../../preload/contract.ts';
 
 /** The `fetch` signature the SDK transports take. */
@@ -55,18 +56,13 @@ export class AuthChallengeError extends Error {
   }
 }
 
-/** Reads `error` and `scope` from a `Bearer` `WWW-Authenticate` header (RFC 6750 §3). */
+/**
+ * Reads `error` and `scope` from a `WWW-Authenticate` header (RFC 6750 §3), through the engine's grammar-level parser
+ * (several challenges, quoted strings, Bearer or DPoP first), so both layers read a challenge the same way.
+ */
 export function parseBearerChallenge(header: string | null): { readonly error?: string; readonly scopes: readonly string[] } {
-  if (header === null) return { scopes: [] };
-  const params = new Map<string, string>();
-  const re = /([a-zA-Z_][a-zA-Z0-9_-]*)\s*=\s*(?:"((?:[^"\\]|\\.)*)"|([^\s,]+))/g;
-  for (let m = re.exec(header); m !== null; m = re.exec(header)) {
-    const key = m[1];
-    if (key === undefined) continue;
-    params.set(key.toLowerCase(), (m[2] ?? m[3] ?? '').replace(/\\(.)/g, '$1'));
-  }
-  const error = params.get('error');
-  const scopes = (params.get('scope') ?? '').split(' ').filter(Boolean);
+  const { error, scope } = readChallenge(header);
+  const scopes = (scope ?? '').split(' ').filter(Boolean);
   return error === undefined ? { scopes } : { error, scopes };
 }
 

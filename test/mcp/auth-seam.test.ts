@@ -157,3 +157,13 @@ describe('bearer injection', () => {
     expect(e).toMatchObject({ code: 'insufficient_scope', status: 403, scopes: ['a'] });
   });
 });
+
+// Regression: the MCP layer had its own regex parser, which took another scheme's parameters for Bearer's.
+describe('parseBearerChallenge with several challenges', () => {
+  it('reads the Bearer challenge, not the parameters of another scheme next to it', () => {
+    expect(parseBearerChallenge('Bearer error="insufficient_scope", scope="mcp:write", Basic realm="x", scope="other"')).toEqual({
+      error: 'insufficient_scope',
+      scopes: ['mcp:write'],
+    });
+  });
+});
