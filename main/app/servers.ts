@@ -2,12 +2,10 @@
  * The configured servers as the window manages them: list, add, edit, remove, reorder, import, connect. Every change
  * is written through the config store (atomic, locked) and pushed to the window.
  */
-import type { ImportReportView, ServerInput, ServerView } from '../../preload/contract.ts';
-import { ConfigError, isConfigError } from '../config/errors.ts';
+import type { ImportReportView, ServerView } from '../../preload/contract.ts';
+import { isConfigError } from '../config/errors.ts';
 import { importConfigFile } from '../config/import.ts';
-import type { ServerConfig } from '../config/schema.ts';
-import { addServerFromInput, checkServerUrl, normalizeUrl, removeServer } from '../config/servers.ts';
-import { parseServerConfig } from '../config/store.ts';
+import { addServerFromInput, removeServer, updateServerFromInput } from '../config/servers.ts';
 import type { ServerDirectory } from '../ipc/handlers.ts';
 import type { AppContext } from './context.ts';
 
@@ -27,7 +25,7 @@ export function createServerDirectory(context: AppContext): ServerDirectory {
       return context.view(added);
     },
     async update(id, input) {
-      const updated = await updateServer(context, id, input);
+      const updated = await updateServerFromInput(core.config, core.secrets().records, id, input);
       await context.dropConnection(updated.id);
       context.statuses.delete(updated.id);
       await context.publishServers();
@@ -115,48 +113,4 @@ export function createServerDirectory(context: AppContext): ServerDirectory {
     },
   };
   return directory;
-}
-
-/**
- * Applies an edit to a server: new URL, name, transport and auth settings; a new client secret replaces the old one
- * in the keychain. Identity (`id`) and creation time stay.
- */
-async function updateServer(context: AppContext, id: string, input: ServerInput): Promise<ServerConfig> {
-  const { core } = context;
-  const records = core.secrets().records;
-  const url = checkServerUrl(input.url);
-  const { clientSecret, ...auth } = input.auth ?? {};
-  const newSecretRef =
-    clientSecret === undefined ? undefined : await records.putUserSecret({ kind: 'client-secret', value: clientSecret, label: url });
-  let replacedRef: string | undefined;
-  try {
-    const updated = await core.config.update((servers) => {
-      const current = servers.find((s) => s.id === id);
-      if (!current) throw new ConfigError('server_not_found', `No server "${id}" is configured.`);
-      const name = input.name?.trim() || current.name;
-      if (servers.some((s) => s.id !== id && s.name.toLowerCase() === name.toLowerCase())) {
-        throw new ConfigError('server_exists', `A server named "${name}" already exists; choose another name.`);
-      }
-      const same = servers.find((s) => s.id !== id && s.url !== undefined && normalizeUrl(s.url) === normalizeUrl(url));
-      if (same) throw new ConfigError('server_exists', `${url} is already configured as "${same.name}".`);
-      replacedRef = newSecretRef === undefined ? undefined : current.auth.clientSecretRef;
-      const next = parseServerConfig({
-        ...current,
-        name,
-        url,
-        transport: input.transport ?? current.transport,
-        auth: {
-          ...current.auth,
-          ...auth,
-          ...(newSecretRef !== undefined && { clientSecretRef: newSecretRef }),
-        },
-      });
-      return { servers: servers.map((s) => (s.id === id ? next : s)), result: next };
-    });
-    if (replacedRef !== undefined) await records.deleteUserSecret(replacedRef);
-    return updated;
-  } catch (error) {
-    if (newSecretRef !== undefined) await records.deleteUserSecret(newSecretRef).catch(() => undefined);
-    throw error;
-  }
 }

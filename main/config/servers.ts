@@ -106,13 +106,7 @@ export function buildServer(existing: readonly ServerConfig[], server: NewServer
   const url = server.url === undefined ? undefined : checkServerUrl(server.url);
   const transport = server.transport ?? (url === undefined ? 'stdio' : guessTransport(url));
   const names = new Set(existing.map((s) => s.name.toLowerCase()));
-  if (server.name !== undefined && names.has(server.name.trim().toLowerCase())) {
-    throw new ConfigError('server_exists', `A server named "${server.name.trim()}" already exists; choose another --name.`);
-  }
-  if (url !== undefined) {
-    const same = existing.find((s) => s.url !== undefined && normalizeUrl(s.url) === normalizeUrl(url));
-    if (same !== undefined) throw new ConfigError('server_exists', `${url} is already configured as "${same.name}".`);
-  }
+  assertUnique(existing, server.name, url);
   const name = server.name?.trim() || uniqueName(defaultServerName({ ...server, ...(url !== undefined && { url }) }), names);
   const id = uniqueId(name, new Set(existing.map((s) => s.id)));
   return parseServerConfig({
@@ -127,6 +121,21 @@ export function buildServer(existing: readonly ServerConfig[], server: NewServer
     createdAt: now,
     ...(server.importedFrom !== undefined && { importedFrom: server.importedFrom }),
   });
+}
+
+/**
+ * Refuses a name or URL another configured server already has (`server_exists`); `others` are the servers the new
+ * or edited one must not clash with.
+ */
+export function assertUnique(others: readonly ServerConfig[], name: string | undefined, url: string | undefined): void {
+  const wanted = name?.trim().toLowerCase();
+  if (wanted && others.some((s) => s.name.toLowerCase() === wanted)) {
+    throw new ConfigError('server_exists', `A server named "${name?.trim()}" already exists; choose another name.`);
+  }
+  if (url !== undefined) {
+    const same = others.find((s) => s.url !== undefined && normalizeUrl(s.url) === normalizeUrl(url));
+    if (same !== undefined) throw new ConfigError('server_exists', `${url} is already configured as "${same.name}".`);
+  }
 }
 
 /** Every keychain secret id a server references. */
@@ -204,4 +213,44 @@ export async function removeServer(
     }
   }
   return removed;
+}
+
+/**
+ * Applies an edit from the contract's `ServerInput` to server `id`: URL, name, transport and auth settings; a new
+ * client secret replaces the old one in the keychain (the old one is deleted only once the list is written). The id
+ * and creation time stay.
+ */
+export async function updateServerFromInput(
+  config: ConfigStore,
+  secrets: SecretRecords,
+  id: string,
+  input: ServerInput,
+): Promise<ServerConfig> {
+  const url = checkServerUrl(input.url);
+  const { clientSecret, ...auth } = input.auth ?? {};
+  const newSecretRef =
+    clientSecret === undefined ? undefined : await secrets.putUserSecret({ kind: 'client-secret', value: clientSecret, label: url });
+  let replacedRef: string | undefined;
+  try {
+    const updated = await config.update((servers) => {
+      const current = servers.find((s) => s.id === id);
+      if (current === undefined) throw new ConfigError('server_not_found', `No server "${id}" is configured.`);
+      const name = input.name?.trim() || current.name;
+      assertUnique(servers.filter((s) => s.id !== id), name, url);
+      replacedRef = newSecretRef === undefined ? undefined : current.auth.clientSecretRef;
+      const next = parseServerConfig({
+        ...current,
+        name,
+        url,
+        transport: input.transport ?? current.transport,
+        auth: { ...current.auth, ...auth, ...(newSecretRef !== undefined && { clientSecretRef: newSecretRef }) },
+      });
+      return { servers: servers.map((s) => (s.id === id ? next : s)), result: next };
+    });
+    if (replacedRef !== undefined) await secrets.deleteUserSecret(replacedRef);
+    return updated;
+  } catch (err) {
+    if (newSecretRef !== undefined) await secrets.deleteUserSecret(newSecretRef).catch(() => undefined);
+    throw err;
+  }
 }

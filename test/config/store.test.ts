@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
 import { defaultDataDir, resolveDataDir } from '../../main/config/paths.ts';
-import { addServerFromInput, buildServer, findServer, removeServer } from '../../main/config/servers.ts';
+import { addServerFromInput, buildServer, findServer, removeServer, updateServerFromInput } from '../../main/config/servers.ts';
 import { ConfigStore } from '../../main/config/store.ts';
 import { toServerViewBase } from '../../main/config/schema.ts';
 import { MemorySecretStore } from '../../main/secrets/memory-store.ts';
@@ -128,5 +128,30 @@ describe('ConfigStore', () => {
     const servers = await new ConfigStore(dataDir).load();
     expect(servers).toHaveLength(24);
     expect(new Set(servers.map((s) => s.name)).size).toBe(24);
+  });
+});
+
+describe('editing a server', () => {
+  it('renames and re-points it, refuses a clash with another server, and swaps its client secret in the keychain', async () => {
+    const config = new ConfigStore(tempDir());
+    const secrets = new SecretRecords(new MemorySecretStore());
+    const a = await addServerFromInput(config, secrets, { url: 'https://a.example/mcp', name: 'A', auth: { clientId: 'c', clientSecret: 'old-secret' } });
+    await addServerFromInput(config, secrets, { url: 'https://b.example/mcp', name: 'B' });
+
+    await expect(updateServerFromInput(config, secrets, a.id, { url: 'https://a.example/mcp', name: 'b' })).rejects.toMatchObject({ code: 'server_exists' });
+    await expect(updateServerFromInput(config, secrets, a.id, { url: 'https://b.example/mcp/' })).rejects.toMatchObject({ code: 'server_exists' });
+    await expect(updateServerFromInput(config, secrets, 'nope', { url: 'https://c.example/mcp' })).rejects.toMatchObject({ code: 'server_not_found' });
+
+    const edited = await updateServerFromInput(config, secrets, a.id, {
+      url: 'https://a2.example/mcp',
+      name: 'A2',
+      auth: { clientSecret: 'new-secret', scope: 'mcp:read' },
+    });
+    expect(edited).toMatchObject({ id: a.id, name: 'A2', url: 'https://a2.example/mcp', createdAt: a.createdAt });
+    expect(edited.auth).toMatchObject({ clientId: 'c', scope: 'mcp:read' });
+    expect(edited.auth.clientSecretRef).not.toBe(a.auth.clientSecretRef);
+    expect((await secrets.getUserSecret(edited.auth.clientSecretRef!))?.value).toBe('new-secret');
+    expect(await secrets.getUserSecret(a.auth.clientSecretRef!)).toBeUndefined();
+    expect(readFileSync(config.file, 'utf8')).not.toMatch(/old-secret|new-secret/);
   });
 });

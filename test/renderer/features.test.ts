@@ -139,11 +139,15 @@ describe('keyboard', () => {
 
     // Keyboard focus is visible.
     await page.keyboard.press('Tab');
-    const outline = await page.evaluate(() => {
-      const el = document.activeElement;
-      return el ? getComputedStyle(el).outlineStyle : 'none';
-    });
-    expect(outline).not.toBe('none');
+    // Polled: selecting a server re-renders the list, which can land the Tab on the next element a moment later.
+    await expect
+      .poll(() =>
+        page.evaluate(() => {
+          const el = document.activeElement;
+          return el && el !== document.body ? getComputedStyle(el).outlineStyle : 'none';
+        }),
+      )
+      .not.toBe('none');
 
     await page.getByRole('tab', { name: 'Overview' }).focus();
     await page.keyboard.press('ArrowRight');
