@@ -154,6 +154,7 @@ export interface OAuthEngine {
   login(target: ServerTarget, options?: LoginOptions): Promise<TokenSetView>;
   loginWithIdJag(target: ServerTarget, input: IdJagLoginInput): Promise<TokenSetView>;
   loginWithJwtBearer(target: ServerTarget, input: JwtBearerLoginInput): Promise<TokenSetView>;
+  /** A fetch for the MCP transport that authorizes every request; it starts reading the held tokens at once. */
   authorizedFetch(target: ServerTarget, options?: AuthorizedFetchOptions): FetchFn;
   refresh(target: ServerTarget, options?: { readonly account?: string; readonly signal?: AbortSignal }): Promise<TokenSetView>;
   logout(target: ServerTarget, options?: { readonly account?: string }): Promise<LogoutResult>;
@@ -815,7 +816,16 @@ export function createOAuthEngine(deps: OAuthEngineDeps): OAuthEngine {
       return n;
     };
 
+    // The held token set is looked up now, not at the first request: the keychain read then runs (on the thread pool)
+    // while the caller builds its client and transport. A failed lookup is retried, and reported, by that request.
+    let lookup: Promise<unknown> | undefined = held.get(target.serverUrl, account) ? undefined : findRecord(target, account).catch(() => undefined);
+
     return async (input, init = {}) => {
+      if (lookup) {
+        const pending = lookup;
+        lookup = undefined;
+        await pending;
+      }
       // The request path uses the token set this engine last read or wrote, so an MCP request does not read the
       // keychain; every decision that matters (refresh, a 401, sign-out) re-reads the store.
       let record = held.get(target.serverUrl, account) ?? (await findRecord(target, account));

@@ -1,15 +1,16 @@
 /**
- * The OAuth engine's {@link CredentialStore} in the OS keychain: client registrations under `client:<issuer>`, token
- * sets under `tokens:<[issuer, resource, account]>`, and under `server:<[serverUrl, account]>` the key of the set a
- * server uses (so a start reads two items instead of listing the keychain), each a versioned record validated on read. A damaged record is
- * set aside and reported (see {@link SecretRecords}) and reads as absent, so the user is asked to sign in again
- * instead of the app crashing.
+ * The OAuth engine's {@link CredentialStore} in the OS keychain: client registrations under `client:<issuer>` and
+ * token sets under `tokens:<[issuer, resource, account]>`, each a versioned record validated on read. Which set a
+ * server uses is kept in a non-secret {@link TokenSetIndex} (a file in the data directory), so a start reads one
+ * keychain item instead of listing the keychain. A damaged record is set aside and reported (see
+ * {@link SecretRecords}) and reads as absent, so the user is asked to sign in again instead of the app crashing.
  */
 import { z } from 'zod';
 import { tokenSetKeyString } from '../oauth/store.ts';
 import type { ClientRegistrationRecord, CredentialStore, TokenSetKey, TokenSetRecord } from '../oauth/store.ts';
-import { clientAccount, serverIndexAccount } from './records.ts';
+import { clientAccount } from './records.ts';
 import type { SecretRecords } from './records.ts';
+import type { TokenSetIndex } from './token-index.ts';
 
 const registrationKind = z.enum(['preregistered', 'metadata-document', 'dynamic', 'client-credentials']);
 
@@ -59,9 +60,6 @@ export const tokenSetSchema = z.looseObject({
   sentResource: z.boolean(),
 });
 
-/** What a server index item holds: the key of the token set the server uses. */
-const tokenSetKeySchema = z.object({ issuer: z.string(), resource: z.string(), account: z.string() });
-
 /** The keychain account of a token set, in the engine's own key encoding. */
 export function tokenSetAccount(key: TokenSetKey): string {
   return `tokens:${tokenSetKeyString(key)}`;
@@ -70,11 +68,11 @@ export function tokenSetAccount(key: TokenSetKey): string {
 /** A {@link CredentialStore} whose records live in the OS keychain (through {@link SecretRecords}). */
 export class KeychainCredentialStore implements CredentialStore {
   readonly #records: SecretRecords;
-  /** Index items this process read or wrote (account → the token set key string they point to): skip rewrites. */
-  readonly #indexed = new Map<string, string>();
+  readonly #index: TokenSetIndex;
 
-  constructor(records: SecretRecords) {
+  constructor(records: SecretRecords, index: TokenSetIndex) {
     this.#records = records;
+    this.#index = index;
   }
 
   async getRegistration(issuer: string): Promise<ClientRegistrationRecord | undefined> {
@@ -100,28 +98,16 @@ export class KeychainCredentialStore implements CredentialStore {
 
   async putTokenSet(record: TokenSetRecord): Promise<void> {
     await this.#records.write(tokenSetAccount(record), 'tokens', record);
-    const index = serverIndexAccount(record.serverUrl, record.account);
-    const key: TokenSetKey = { issuer: record.issuer, resource: record.resource, account: record.account };
-    if (this.#indexed.get(index) !== tokenSetKeyString(key)) {
-      await this.#records.write(index, 'server-index', key);
-      this.#indexed.set(index, tokenSetKeyString(key));
-    }
+    await this.#index.set(record.serverUrl, record.account, { issuer: record.issuer, resource: record.resource, account: record.account });
   }
 
   async deleteTokenSet(key: TokenSetKey): Promise<void> {
     await this.#records.remove(tokenSetAccount(key));
-    for (const [index, pointsTo] of this.#indexed) {
-      if (pointsTo !== tokenSetKeyString(key)) continue;
-      await this.#records.remove(index);
-      this.#indexed.delete(index);
-    }
+    await this.#index.forget(key);
   }
 
   async findTokenSetKey(serverUrl: string, account: string): Promise<TokenSetKey | undefined> {
-    const index = serverIndexAccount(serverUrl, account);
-    const key = await this.#records.read(index, 'server-index', tokenSetKeySchema);
-    if (key !== undefined) this.#indexed.set(index, tokenSetKeyString(key));
-    return key;
+    return this.#index.get(serverUrl, account);
   }
 
   async listTokenSets(): Promise<readonly TokenSetRecord[]> {

@@ -10,6 +10,7 @@ import { SecretRecords } from './records.ts';
 import type { DamagedItemReport } from './records.ts';
 import { FileRefreshLock } from './refresh-lock.ts';
 import type { SecretStore } from './store.ts';
+import { TokenSetIndexFile } from './token-index.ts';
 
 /** The secret-side services of one data directory. */
 export interface KeyportSecrets {
@@ -37,5 +38,5 @@ export function openKeychainSecrets(dataDir: string, options: OpenSecretsOptions
   const service = serviceNameFor(dataDir, defaultDataDir());
   const store = options.store ?? new KeychainSecretStore({ service, lockFile: keychainLockFile(dataDir) });
   const records = new SecretRecords(store, options.onDamaged === undefined ? {} : { onDamaged: options.onDamaged });
-  return { service, store, records, credentials: new KeychainCredentialStore(records), refreshLock: new FileRefreshLock(dataDir) };
+  return { service, store, records, credentials: new KeychainCredentialStore(records, new TokenSetIndexFile(dataDir)), refreshLock: new FileRefreshLock(dataDir) };
 }

@@ -13,14 +13,14 @@ import type { SecretStore } from './store.ts';
 export const RECORD_VERSION = 1;
 
 /** What a record holds: a client registration, a token set, or a secret the user entered. */
-export type RecordKind = 'client' | 'tokens' | 'server-index' | 'secret';
+export type RecordKind = 'client' | 'tokens' | 'secret';
 
 /** The marker in the account of an item that was set aside as damaged. */
 export const DAMAGED_MARKER = '#damaged-';
 
 const envelopeSchema = z.object({
   v: z.literal(RECORD_VERSION),
-  kind: z.enum(['client', 'tokens', 'server-index', 'secret']),
+  kind: z.enum(['client', 'tokens', 'secret']),
   savedAt: z.number(),
   data: z.unknown(),
 });
@@ -33,14 +33,6 @@ export function clientAccount(issuer: string): string {
 /** The keychain account of the token set for one (issuer, resource, account) family. */
 export function tokensAccount(issuer: string, resource: string, account: string): string {
   return `tokens:${JSON.stringify([issuer, resource, account])}`;
-}
-
-/**
- * The keychain account of the index item that says which token set a server URL and account use, so a start can
- * read it directly instead of listing the keychain (a listing costs ~5 ms even for one item on the Secret Service).
- */
-export function serverIndexAccount(serverUrl: string, account: string): string {
-  return `server:${JSON.stringify([serverUrl, account])}`;
 }
 
 /** The (issuer, resource, account) of a token-set account, or undefined when `account` is not one. */

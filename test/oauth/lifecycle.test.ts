@@ -82,6 +82,40 @@ describe('authorized fetch', () => {
     expect(store.reads - before).toBeLessThanOrEqual(1);
   });
 
+  // Regression: a warm start read the keychain only when the transport sent its first request, after the client and
+  // transport were built, so the Secret Service round trip was added to the time to the first tool list.
+  it('starts reading the stored tokens when the fetch is created, so the first request does not wait for a new read', async () => {
+    const store = new CountingStore();
+    const { engine, target, mock } = await setup({}, { store });
+    await engine.login(target);
+    const later = createOAuthEngine({ store, openBrowser: autoBrowser });
+    store.reads = 0;
+    const f = later.authorizedFetch(target, { interactive: false });
+    await new Promise((r) => setImmediate(r));
+    expect(store.reads).toBe(1);
+    expect((await post(f, mock.mcpUrl)).status).toBe(200);
+    expect(store.reads).toBe(1);
+  });
+
+  it('reports a store that fails at start on the first request, not as an unhandled rejection', async () => {
+    const store = new CountingStore();
+    const { engine, target, mock } = await setup({}, { store });
+    await engine.login(target);
+    let failing = true;
+    const broken = Object.assign(Object.create(store) as CountingStore, {
+      listTokenSets: async () => {
+        if (failing) throw Object.assign(new Error('The keychain is locked.'), { code: 'keychain_locked' });
+        return store.listTokenSets();
+      },
+    });
+    const later = createOAuthEngine({ store: broken, openBrowser: autoBrowser });
+    const f = later.authorizedFetch(target, { interactive: false });
+    await new Promise((r) => setTimeout(r, 10));
+    await expect(post(f, mock.mcpUrl)).rejects.toMatchObject({ code: 'keychain_locked' });
+    failing = false;
+    expect((await post(f, mock.mcpUrl)).status).toBe(200);
+  });
+
   it('still notices a sign-out made by another process: the next 401 re-reads the store', async () => {
     const store = new InMemoryCredentialStore();
     const { engine, target, mock } = await setup({ rotateRefreshTokens: true }, { store });

@@ -1,14 +1,19 @@
 import { randomBytes } from 'node:crypto';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { ClientRegistrationRecord, TokenSetRecord } from '../../main/oauth/store.ts';
 import { KeychainCredentialStore, tokenSetAccount } from '../../main/secrets/credential-store.ts';
 import { KeychainSecretStore } from '../../main/secrets/keychain.ts';
 import { SecretRecords } from '../../main/secrets/records.ts';
 import type { DamagedItemReport } from '../../main/secrets/records.ts';
+import { TokenSetIndexFile } from '../../main/secrets/token-index.ts';
 
 const store = new KeychainSecretStore({ service: `Keyport-test-${randomBytes(6).toString('hex')}` });
+const dataDir = mkdtempSync(join(tmpdir(), 'keyport-credentials-'));
 const reports: DamagedItemReport[] = [];
-const credentials = new KeychainCredentialStore(new SecretRecords(store, { onDamaged: (r) => reports.push(r) }));
+const credentials = new KeychainCredentialStore(new SecretRecords(store, { onDamaged: (r) => reports.push(r) }), new TokenSetIndexFile(dataDir));
 
 const registration: ClientRegistrationRecord = {
   issuer: 'http://127.0.0.1:4000',
@@ -42,6 +47,7 @@ function tokenSet(account: string, accessToken: string): TokenSetRecord {
 
 afterAll(async () => {
   for (const item of await store.list()) await store.delete(item.account);
+  rmSync(dataDir, { recursive: true, force: true });
 });
 
 describe('KeychainCredentialStore on the real Secret Service', () => {
@@ -76,12 +82,13 @@ describe('KeychainCredentialStore on the real Secret Service', () => {
 });
 
 describe('the server index', () => {
-  // Regression: every start listed the whole keychain (~5 ms on the Secret Service) to find a server's tokens.
+  // Regression: every start listed the whole keychain (~5 ms on the Secret Service) to find a server's tokens; then it
+  // read an index item from the keychain first (a second Secret Service round trip before the first MCP request).
   it('leads a new store straight to the token set a server uses, and goes away with it', async () => {
     const set = tokenSet('indexed', 'at-indexed');
     const damagedBefore = reports.length;
     await credentials.putTokenSet(set);
-    const fresh = new KeychainCredentialStore(new SecretRecords(store));
+    const fresh = new KeychainCredentialStore(new SecretRecords(store), new TokenSetIndexFile(dataDir));
     const key = await fresh.findTokenSetKey(set.serverUrl, 'indexed');
     expect(key).toEqual({ issuer: set.issuer, resource: set.resource, account: 'indexed' });
     expect((await fresh.getTokenSet(key!))?.accessToken).toBe('at-indexed');
@@ -89,5 +96,16 @@ describe('the server index', () => {
     await fresh.deleteTokenSet(key!);
     expect(await fresh.findTokenSetKey(set.serverUrl, 'indexed')).toBeUndefined();
     expect(reports).toHaveLength(damagedBefore);
+  });
+
+  it('keeps the index out of the keychain and free of secrets', async () => {
+    const set = tokenSet('plain', 'at-plain-secret');
+    await credentials.putTokenSet(set);
+    // The keychain holds the token set and nothing that merely points at it.
+    expect((await store.list()).map((i) => i.account).filter((a) => !a.startsWith('tokens:') && !a.startsWith('client:'))).toEqual([]);
+    const text = readFileSync(new TokenSetIndexFile(dataDir).file, 'utf8');
+    expect(text).toContain(set.serverUrl);
+    for (const secret of [set.accessToken, set.refreshToken!]) expect(text).not.toContain(secret);
+    await credentials.deleteTokenSet(set);
   });
 });
