@@ -94,10 +94,13 @@ async function sdkLogin(mcpUrl: string): Promise<number> {
     const options = { serverUrl: mcpUrl, fetchFn, ...(resourceMetadataUrl ? { resourceMetadataUrl } : {}), ...(scope ? { scope } : {}) };
     const first = await auth(provider, options);
     if (first !== 'REDIRECT' || !authorizationUrl) throw new Error(`SDK auth() returned ${first}`);
-    await completeLogin(authorizationUrl, credentials);
-    const code = await codePromise;
+    // As an app on the SDK does (and as Keyport does): the code is exchanged when it reaches the loopback server,
+    // without waiting for the browser to finish showing the callback page.
+    const browsing = completeLogin(authorizationUrl, credentials);
+    const code = await Promise.race([codePromise, browsing.then(() => codePromise)]);
     const second = await auth(provider, { ...options, authorizationCode: code });
     if (second !== 'AUTHORIZED') throw new Error(`SDK auth() returned ${second}`);
+    await browsing;
     return counter.n;
   } finally {
     server.close();

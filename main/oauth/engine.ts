@@ -528,12 +528,17 @@ export function createOAuthEngine(deps: OAuthEngineDeps): OAuthEngine {
       emitState(target.serverUrl, { state: 'awaiting-user', issuer: as.issuer, authorizationUrl, redirectUri: callback.redirectUri });
       const params = await recorder.step('authorization', async () => {
         const opened = now();
-        try {
-          await deps.openBrowser(authorizationUrl);
-        } catch (err) {
-          throw new OAuthError('authorization_failed', 'Keyport could not open the sign-in page in your browser. Check the browser setting (or --browser-command) and try again.', { cause: err });
-        }
-        const p = await callback.result;
+        // The login waits for the browser's arrival at the callback, not for the opener: a browser command may only
+        // return when the browser exits. Only an opener that fails ends the login here.
+        const openerFailed = Promise.resolve()
+          .then(() => deps.openBrowser(authorizationUrl))
+          .then(
+            () => new Promise<never>(() => undefined),
+            (err: unknown) => {
+              throw new OAuthError('authorization_failed', 'Keyport could not open the sign-in page in your browser. Check the browser setting (or --browser-command) and try again.', { cause: err });
+            },
+          );
+        const p = await Promise.race([callback.result, openerFailed]);
         recorder.addSecret(p.get('code'));
         // The browser's arrival at the loopback receiver, as the timeline shows it (the code is masked).
         recorder.recordExchange({ method: 'GET', url: `${callback.redirectUri}?${p.toString()}`, status: p.get('error') ? 400 : 200, durationMs: Math.max(0, now() - opened), requestHeaders: {}, responseHeaders: { 'content-type': 'text/html; charset=utf-8' } });

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { LoginState, OAuthEngineDeps } from '../../main/oauth/index.ts';
 import { selectScope } from '../../main/oauth/authorize.ts';
-import { startMockServers, type MockOptions } from './helpers/mock-servers.ts';
+import { autoBrowser, startMockServers, type MockOptions } from './helpers/mock-servers.ts';
 import { autoBrowserEngine, mockServersPerTest } from './helpers/setup.ts';
 
 const startMock = mockServersPerTest();
@@ -106,6 +106,29 @@ describe('login (authorization code + PKCE + DCR)', () => {
     const p = engine.login(target, { signal: controller.signal });
     setTimeout(() => controller.abort(), 50);
     await expect(p).rejects.toMatchObject({ code: 'cancelled' });
+  });
+
+  // Regression: the login waited for the opener to return before looking at the callback, so a browser command that
+  // stays in the foreground until the browser exits kept the user waiting after they had signed in.
+  it('finishes when the browser reaches the callback, even if the browser command never returns', async () => {
+    const { engine, target } = await setup({}, {
+      openBrowser: async (url) => {
+        await autoBrowser(url);
+        await new Promise<never>(() => undefined);
+      },
+    });
+    await expect(engine.login(target, { timeoutMs: 2_000 })).resolves.toMatchObject({ resource: target.serverUrl });
+  });
+
+  it('reports a browser that cannot be opened as authorization_failed, and closes the callback listener', async () => {
+    const { engine, target } = await setup({}, {
+      openBrowser: async () => {
+        throw new Error('spawn xdg-open ENOENT');
+      },
+    });
+    const failure = await engine.login(target).catch((err: unknown) => err);
+    expect(failure).toMatchObject({ code: 'authorization_failed' });
+    expect((failure as Error).message).toMatch(/browser/);
   });
 
   it('refuses to open a non-https authorization endpoint', async () => {
