@@ -17,7 +17,7 @@ import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { FetchFn } from '../../main/oauth/index.ts';
+import type { CredentialStore, FetchFn } from '../../main/oauth/index.ts';
 import { openKeychainSecrets } from '../../main/secrets/open.ts';
 import { secretServiceUsable, startPrivateKeyring, stopPrivateKeyring, type PrivateKeyring } from '../../test/setup/keyring.ts';
 import { connectionFor, engineFor, signIn, startBedWithClient } from '../../test/mcp/helpers/engine-bed.ts';
@@ -46,9 +46,37 @@ try {
     return fetch(input, init);
   };
 
+  // What the keychain costs inside each Keyport start: how many items it read, and how long the token-set read took.
+  const keychain = { reads: [] as number[], readMs: [] as number[] };
+  const observed = (inner: CredentialStore): CredentialStore => {
+    let reads = 0;
+    const count = <T>(p: Promise<T>): Promise<T> => {
+      reads++;
+      return p;
+    };
+    keychain.reads.push(0);
+    const slot = keychain.reads.length - 1;
+    const done = <T>(p: Promise<T>): Promise<T> => p.finally(() => (keychain.reads[slot] = reads));
+    return {
+      getRegistration: (issuer) => done(count(inner.getRegistration(issuer))),
+      putRegistration: (record) => inner.putRegistration(record),
+      deleteRegistration: (issuer) => inner.deleteRegistration(issuer),
+      putTokenSet: (record) => inner.putTokenSet(record),
+      deleteTokenSet: (key) => inner.deleteTokenSet(key),
+      listTokenSets: () => done(count(inner.listTokenSets())),
+      findTokenSetKey: (serverUrl, account) => inner.findTokenSetKey!(serverUrl, account),
+      getTokenSet: async (key) => {
+        const t = performance.now();
+        const record = await done(count(inner.getTokenSet(key)));
+        keychain.readMs.push(performance.now() - t);
+        return record;
+      },
+    };
+  };
+
   const keyportStart = async (fetchFn?: FetchFn): Promise<number> => {
     const t0 = performance.now();
-    const store = openKeychainSecrets(dataDir).credentials;
+    const store = observed(openKeychainSecrets(dataDir).credentials);
     const signed = engineFor(bed, 'alice', { store, dpop: 'off', ...(fetchFn !== undefined ? { fetch: fetchFn } : {}) });
     const conn = connectionFor(bed, signed, { reconnect: false });
     await conn.connect();
@@ -78,6 +106,8 @@ try {
     await rawStart();
   }
 
+  keychain.reads.length = 0;
+  keychain.readMs.length = 0;
   const asBefore = bed.authServer.count();
   const wellKnown = (): number => bed.mcpServer.log.filter((r) => r.path.startsWith('/.well-known/')).length;
   const prmBefore = wellKnown();
@@ -99,6 +129,7 @@ try {
   console.log(`  keyport (fresh engine over stored tokens + connect + tools/list) median ${mk.toFixed(2)} ms`);
   console.log(`  raw SDK (static bearer, connect + tools/list)                     median ${mr.toFixed(2)} ms`);
   console.log(`  ratio ${ratio.toFixed(3)}  target ≤ ${RATIO_TARGET}`);
+  console.log(`  keychain items read per Keyport start: ${median(keychain.reads)}; that read took median ${median(keychain.readMs).toFixed(2)} ms (Keyport − raw: ${(mk - mr).toFixed(2)} ms)`);
   console.log(`  OAuth requests during the Keyport starts: ${oauthRequests}  target 0`);
   printResult({
     bench: 'warm-start',
@@ -107,6 +138,8 @@ try {
     target: RATIO_TARGET,
     pass: ratio <= RATIO_TARGET && oauthRequests === 0,
     oauthRequests,
+    keychainReadsPerStart: median(keychain.reads),
+    keychainReadMs: Number(median(keychain.readMs).toFixed(3)),
   });
 } finally {
   await bed.close();

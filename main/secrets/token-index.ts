@@ -29,7 +29,7 @@ export function tokenIndexFile(dataDir: string): string {
   return join(dataDir, 'token-index.json');
 }
 
-/** The lookup and upkeep the credential store needs from an index (a file here; a map in unit tests). */
+/** The lookup and upkeep the credential store needs from an index. */
 export interface TokenSetIndex {
   /** The key of the set `serverUrl` and `account` last stored, if the index knows it. */
   get(serverUrl: string, account: string): Promise<TokenSetKey | undefined>;
@@ -107,22 +107,5 @@ export class TokenSetIndexFile implements TokenSetIndex {
       mkdirSync(dirname(this.file), { recursive: true, mode: 0o700 });
       await writeFileAtomic(this.file, `${JSON.stringify({ v: TOKEN_INDEX_VERSION, servers: entries }, null, 2)}\n`);
     });
-  }
-}
-
-/** An in-memory {@link TokenSetIndex} (unit tests, and stores that have no data directory). */
-export class MemoryTokenSetIndex implements TokenSetIndex {
-  readonly #entries = new Map<string, TokenSetKey>();
-
-  async get(serverUrl: string, account: string): Promise<TokenSetKey | undefined> {
-    return this.#entries.get(entryName(serverUrl, account));
-  }
-
-  async set(serverUrl: string, account: string, key: TokenSetKey): Promise<void> {
-    this.#entries.set(entryName(serverUrl, account), { ...key });
-  }
-
-  async forget(key: TokenSetKey): Promise<void> {
-    for (const [name, k] of this.#entries) if (tokenSetKeyString(k) === tokenSetKeyString(key)) this.#entries.delete(name);
   }
 }
