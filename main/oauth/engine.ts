@@ -676,8 +676,11 @@ export function createOAuthEngine(deps: OAuthEngineDeps): OAuthEngine {
     const all = await store.listTokenSets();
     const found = all.filter((r) => r.serverUrl === target.serverUrl && r.account === account).sort((a, b) => b.obtainedAt - a.obtainedAt)[0];
     if (found) {
-      bindings.set(bindingKey, { issuer: found.issuer, resource: found.resource, account: found.account });
+      const key: TokenSetKey = { issuer: found.issuer, resource: found.resource, account: found.account };
+      bindings.set(bindingKey, key);
       held.remember(found);
+      // Repair the index in the background: this start already paid for the listing, the next one need not.
+      if (store.findTokenSetKey) void store.indexTokenSet?.(target.serverUrl, account, key).catch(() => undefined);
     }
     return found;
   }
@@ -1062,6 +1065,7 @@ class HeldTokenSets {
       deleteRegistration: (issuer) => store.deleteRegistration(issuer),
       listTokenSets: () => store.listTokenSets(),
       ...(store.findTokenSetKey ? { findTokenSetKey: (serverUrl: string, account: string) => store.findTokenSetKey!(serverUrl, account) } : {}),
+      ...(store.indexTokenSet ? { indexTokenSet: (serverUrl: string, account: string, key: TokenSetKey) => store.indexTokenSet!(serverUrl, account, key) } : {}),
       async getTokenSet(key) {
         const record = await store.getTokenSet(key);
         if (record) remember(record);

@@ -87,6 +87,11 @@ export interface CredentialStore {
    * set. May be stale (the engine checks the set it leads to and falls back to listing).
    */
   findTokenSetKey?(serverUrl: string, account: string): Promise<TokenSetKey | undefined>;
+  /**
+   * Optional, with {@link findTokenSetKey}: points the index at `key` after the engine found a server's set by listing
+   * (the index was missing or stale), so the next start takes the fast path again.
+   */
+  indexTokenSet?(serverUrl: string, account: string, key: TokenSetKey): Promise<void>;
 }
 
 /** The cross-process (or in-process) mutual exclusion used around a refresh, so a rotating token is used once. */

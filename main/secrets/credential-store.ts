@@ -110,6 +110,10 @@ export class KeychainCredentialStore implements CredentialStore {
     return this.#index.get(serverUrl, account);
   }
 
+  async indexTokenSet(serverUrl: string, account: string, key: TokenSetKey): Promise<void> {
+    await this.#index.set(serverUrl, account, key);
+  }
+
   async listTokenSets(): Promise<readonly TokenSetRecord[]> {
     const listed = await this.#records.list('tokens:', 'tokens', tokenSetSchema);
     return listed.map((item) => item.data as unknown as TokenSetRecord);

@@ -45,6 +45,9 @@ class IndexedStore extends InMemoryCredentialStore {
   async findTokenSetKey(serverUrl: string, account: string) {
     return this.index.get(`${serverUrl} ${account}`);
   }
+  async indexTokenSet(serverUrl: string, account: string, key: { issuer: string; resource: string; account: string }) {
+    this.index.set(`${serverUrl} ${account}`, key);
+  }
 }
 
 describe('finding the token set at start', () => {
@@ -66,6 +69,11 @@ describe('finding the token set at start', () => {
     store.listings = 0;
     const later = createOAuthEngine({ store, openBrowser: autoBrowser });
     expect((await later.tokenSetView(target))?.resource).toBe(target.serverUrl);
+    expect(store.listings).toBe(1);
+    // The listing repaired the index: the start after that reads the set directly again.
+    await new Promise((r) => setImmediate(r));
+    const next = createOAuthEngine({ store, openBrowser: autoBrowser });
+    expect((await next.tokenSetView(target))?.resource).toBe(target.serverUrl);
     expect(store.listings).toBe(1);
   });
 });

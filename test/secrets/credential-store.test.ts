@@ -98,6 +98,22 @@ describe('the server index', () => {
     expect(reports).toHaveLength(damagedBefore);
   });
 
+  it('is rebuilt when the data directory lost it (the engine found the set by listing)', async () => {
+    const set = tokenSet('relisted', 'at-relisted');
+    await credentials.putTokenSet(set);
+    const otherDir = mkdtempSync(join(tmpdir(), 'keyport-credentials-moved-'));
+    try {
+      const moved = new KeychainCredentialStore(new SecretRecords(store), new TokenSetIndexFile(otherDir));
+      expect(await moved.findTokenSetKey(set.serverUrl, 'relisted')).toBeUndefined();
+      await moved.indexTokenSet(set.serverUrl, 'relisted', set);
+      const again = new KeychainCredentialStore(new SecretRecords(store), new TokenSetIndexFile(otherDir));
+      expect(await again.findTokenSetKey(set.serverUrl, 'relisted')).toEqual({ issuer: set.issuer, resource: set.resource, account: 'relisted' });
+    } finally {
+      rmSync(otherDir, { recursive: true, force: true });
+      await credentials.deleteTokenSet(set);
+    }
+  });
+
   it('keeps the index out of the keychain and free of secrets', async () => {
     const set = tokenSet('plain', 'at-plain-secret');
     await credentials.putTokenSet(set);
