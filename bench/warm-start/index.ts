@@ -8,7 +8,10 @@
  * Bearer tokens (`dpop: 'off'`), so both sides send the same kind of request; a DPoP-bound token would add a proof
  * per request on Keyport's side only.
  * The tokens are in the real OS keychain (the Secret Service on Linux; a private, throw-away gnome-keyring is started
- * when none is reachable), and every "start" opens the keychain afresh, as the app does when it launches.
+ * when none is reachable). Every "start" builds a new keychain store, engine and connection and reads the tokens from
+ * the Secret Service; only libsecret's D-Bus connection and session stay open between starts, as in a running app.
+ * Both sides share the process's HTTP connection pool. The run also prints how many keychain items each Keyport start
+ * read and how long that read took, which is most of the difference between the two sides.
  *
  * Run: `npm run bench -- warm-start` (or `node bench/warm-start/index.ts [--rounds N]`).
  */
