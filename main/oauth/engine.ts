@@ -680,7 +680,7 @@ export function createOAuthEngine(deps: OAuthEngineDeps): OAuthEngine {
       bindings.set(bindingKey, key);
       held.remember(found);
       // Repair the index in the background: this start already paid for the listing, the next one need not.
-      if (store.findTokenSetKey) void store.indexTokenSet?.(target.serverUrl, account, key).catch(() => undefined);
+      void store.indexTokenSet?.(target.serverUrl, account, key).catch(() => undefined);
     }
     return found;
   }
@@ -825,18 +825,25 @@ export function createOAuthEngine(deps: OAuthEngineDeps): OAuthEngine {
     };
 
     // The held token set is looked up now, not at the first request: the keychain read then runs (on the thread pool)
-    // while the caller builds its client and transport. A failed lookup is retried, and reported, by that request.
-    let lookup: Promise<unknown> | undefined = held.get(target.serverUrl, account) ? undefined : findRecord(target, account).catch(() => undefined);
+    // while the caller builds its client and transport. The first request uses its answer (found or not); a lookup
+    // that failed is run again by that request, which reports the error.
+    let lookup: Promise<{ readonly record: TokenSetRecord | undefined } | undefined> | undefined = held.get(target.serverUrl, account)
+      ? undefined
+      : findRecord(target, account).then(
+          (record) => ({ record }),
+          () => undefined,
+        );
 
     return async (input, init = {}) => {
+      let looked: { readonly record: TokenSetRecord | undefined } | undefined;
       if (lookup) {
         const pending = lookup;
         lookup = undefined;
-        await pending;
+        looked = await pending;
       }
       // The request path uses the token set this engine last read or wrote, so an MCP request does not read the
       // keychain; every decision that matters (refresh, a 401, sign-out) re-reads the store.
-      let record = held.get(target.serverUrl, account) ?? (await findRecord(target, account));
+      let record = held.get(target.serverUrl, account) ?? (looked ? looked.record : await findRecord(target, account));
       if (record?.refreshToken && expiringSoon(record)) {
         try {
           record = await refreshRecord(target, record, init.signal ?? undefined);

@@ -105,6 +105,15 @@ describe('authorized fetch', () => {
     expect(store.reads).toBe(1);
   });
 
+  it('looks a server up once when nothing is stored for it: the first request trusts the early lookup', async () => {
+    const store = new CountingStore();
+    const { target, mock } = await setup({}, { store });
+    const engine = createOAuthEngine({ store, openBrowser: autoBrowser });
+    const f = engine.authorizedFetch(target, { interactive: false });
+    await expect(post(f, mock.mcpUrl)).rejects.toMatchObject({ code: 'not_signed_in' });
+    expect(store.reads).toBe(1);
+  });
+
   it('reports a store that fails at start on the first request, not as an unhandled rejection', async () => {
     const store = new CountingStore();
     const { engine, target, mock } = await setup({}, { store });
