@@ -48,6 +48,8 @@ export interface AuthSettingsView {
   readonly clientId?: string;
   readonly tokenEndpointAuthMethod?: 'none' | 'client_secret_basic' | 'client_secret_post' | 'private_key_jwt';
   readonly hasClientSecret?: boolean;
+  /** Whether a private key for `private_key_jwt` is stored in the keychain (the key itself never leaves main). */
+  readonly hasPrivateKey?: boolean;
   readonly scope?: string;
   readonly sendResourceParameter: boolean;
   readonly callbackPort?: number;
@@ -99,6 +101,8 @@ export const serverInputSchema = z
         mode: z.enum(['automatic', 'preregistered', 'client-credentials', 'none']).optional(),
         clientId: z.string().trim().min(1).max(512).optional(),
         clientSecret: z.string().min(1).max(4096).optional(),
+        /** The private key for `private_key_jwt`: a PEM (PKCS #8, PKCS #1 or SEC 1) or a private JWK as JSON. */
+        privateKey: z.string().min(1).max(16_384).optional(),
         tokenEndpointAuthMethod: z
           .enum(['none', 'client_secret_basic', 'client_secret_post', 'private_key_jwt'])
           .optional(),

@@ -42,12 +42,14 @@ export const commandSpecs: Readonly<Record<Exclude<CommandName, 'help' | 'versio
   'servers list': { usage: 'servers list', summary: 'list the configured servers', options: {}, positionals: [] },
   'servers add': {
     usage:
-      'servers add <url> [--name N] [--client-id ID] [--client-secret-stdin] [--scope S] [--callback-port P] [--no-resource-param]',
-    summary: 'add a server (a client secret is read from stdin and kept in the keychain)',
+      'servers add <url> [--name N] [--client-id ID] [--client-secret-stdin] [--private-key-file F] [--client-credentials] [--scope S] [--callback-port P] [--no-resource-param]',
+    summary: 'add a server (a client secret from stdin or a private key file is copied into the keychain)',
     options: {
       name: { type: 'string' },
       'client-id': { type: 'string' },
       'client-secret-stdin': { type: 'boolean' },
+      'private-key-file': { type: 'string' },
+      'client-credentials': { type: 'boolean' },
       scope: { type: 'string' },
       'callback-port': { type: 'string' },
       'no-resource-param': { type: 'boolean' },

@@ -1,4 +1,5 @@
 /** `keyport servers list | add | remove` and `keyport import`: the server list, same core as the app. */
+import { readFile } from 'node:fs/promises';
 import { importConfigFile } from '../config/import.ts';
 import { addServerFromInput, findServer, removeServer, secretRefsOf } from '../config/servers.ts';
 import { serverDisplayUrl, toServerViewBase } from '../config/schema.ts';
@@ -24,7 +25,10 @@ export async function serversList(ctx: CliContext): Promise<void> {
   ctx.io.stdout(table([['NAME', 'TRANSPORT', 'AUTH', 'URL'], ...servers.map((s) => [s.name, s.transport, s.auth.mode, serverDisplayUrl(s)])]));
 }
 
-/** `servers add <url> …`: a client secret comes from stdin and goes to the keychain, never to the list. */
+/**
+ * `servers add <url> …`: a client secret comes from stdin and a private key from a file; both go to the keychain
+ * (checked first: a key Keyport cannot sign with is refused with the reason), never to the list.
+ */
 export async function serversAdd(ctx: CliContext, parsed: ParsedArgs): Promise<void> {
   const o = parsed.options;
   let callbackPort: number | undefined;
@@ -40,18 +44,29 @@ export async function serversAdd(ctx: CliContext, parsed: ParsedArgs): Promise<v
     clientSecret = (await ctx.io.readStdin()).replace(/\r?\n$/, '');
     if (clientSecret === '') throw new UsageError('--client-secret-stdin: stdin was empty');
   }
+  let privateKey: string | undefined;
+  if (typeof o['private-key-file'] === 'string') {
+    if (typeof o['client-id'] !== 'string') throw new UsageError('--private-key-file needs --client-id');
+    privateKey = await readFile(o['private-key-file'], 'utf8').catch((err: unknown) => {
+      throw new UsageError(`--private-key-file: cannot read ${o['private-key-file']}: ${(err as NodeJS.ErrnoException).code ?? String(err)}`);
+    });
+  }
+  if (o['client-credentials'] === true && typeof o['client-id'] !== 'string') throw new UsageError('--client-credentials needs --client-id');
+  const mode = o['client-credentials'] === true ? ('client-credentials' as const) : ('preregistered' as const);
   const input: ServerInput = {
     url: parsed.args.url ?? '',
     ...(typeof o.name === 'string' && { name: o.name }),
     auth: {
-      ...(typeof o['client-id'] === 'string' && { clientId: o['client-id'], mode: 'preregistered' as const }),
+      ...(typeof o['client-id'] === 'string' && { clientId: o['client-id'], mode }),
       ...(clientSecret !== undefined && { clientSecret }),
+      ...(privateKey !== undefined && { privateKey }),
       ...(typeof o.scope === 'string' && { scope: o.scope }),
       ...(callbackPort !== undefined && { callbackPort }),
       ...(o['no-resource-param'] === true && { sendResourceParameter: false }),
     },
   };
-  const server = await addServerFromInput(ctx.config, clientSecret === undefined ? undefined : ctx.secrets().records, input);
+  const needsKeychain = clientSecret !== undefined || privateKey !== undefined;
+  const server = await addServerFromInput(ctx.config, needsKeychain ? ctx.secrets().records : undefined, input);
   if (ctx.json) ctx.io.stdout(JSON.stringify({ server: toServerViewBase(server) }));
   else ctx.io.stdout(`Added "${server.name}" (${server.id}): ${serverDisplayUrl(server)}`);
 }

@@ -129,6 +129,7 @@ export function toAuthSettingsView(auth: AuthSettings): AuthSettingsView {
     ...(auth.clientId !== undefined && { clientId: auth.clientId }),
     ...(auth.tokenEndpointAuthMethod !== undefined && { tokenEndpointAuthMethod: auth.tokenEndpointAuthMethod }),
     hasClientSecret: auth.clientSecretRef !== undefined,
+    hasPrivateKey: auth.privateKeyRef !== undefined,
     ...(auth.scope !== undefined && { scope: auth.scope }),
     sendResourceParameter: auth.sendResourceParameter,
     ...(auth.callbackPort !== undefined && { callbackPort: auth.callbackPort }),

@@ -3,6 +3,7 @@
  * user's input (secrets go to the keychain first, the list references them); removing one with its secrets.
  */
 import type { ServerInput, TransportKind } from '../../preload/contract.ts';
+import { readClientKey } from '../oauth/client-key.ts';
 import type { SecretRecords } from '../secrets/records.ts';
 import { ConfigError } from './errors.ts';
 import { parseServerConfig } from './store.ts';
@@ -148,9 +149,61 @@ export function secretRefsOf(server: ServerConfig): readonly string[] {
   ];
 }
 
+/** The secret members of a `ServerInput`'s auth: each goes to the keychain and the list keeps its id under `ref`. */
+const INPUT_SECRETS = [
+  { field: 'clientSecret', ref: 'clientSecretRef', kind: 'client-secret', what: 'A client secret' },
+  { field: 'privateKey', ref: 'privateKeyRef', kind: 'private-key', what: 'A private key' },
+] as const;
+
+/** The keychain ids of the secrets an input stored, by the settings member that references them. */
+type StoredSecretRefs = Partial<Record<(typeof INPUT_SECRETS)[number]['ref'], string>>;
+
 /**
- * Adds a server from the contract's `ServerInput`: a client secret goes to the keychain first (and is removed again
- * if the list refuses the server), the list keeps only its id.
+ * Checks a private key before anything is stored, so a key Keyport cannot sign with is refused in the dialog (or by
+ * the CLI) with the reason, rather than at the next sign-in.
+ */
+function assertUsablePrivateKey(privateKey: string | undefined, auth: NonNullable<ServerInput['auth']>): void {
+  if (privateKey === undefined) return;
+  if (auth.tokenEndpointAuthMethod !== undefined && auth.tokenEndpointAuthMethod !== 'private_key_jwt') {
+    throw new ConfigError('invalid_server', `A private key is only used with private_key_jwt, not ${auth.tokenEndpointAuthMethod}. Choose private_key_jwt or remove the key.`);
+  }
+  try {
+    readClientKey(privateKey);
+  } catch (err) {
+    throw new ConfigError('invalid_server', err instanceof Error ? err.message : 'The private key cannot be read.');
+  }
+}
+
+/** Stores the input's secrets in the keychain (all or none: a failure removes what was already stored). */
+async function storeInputSecrets(secrets: SecretRecords | undefined, auth: NonNullable<ServerInput['auth']>, url: string): Promise<StoredSecretRefs> {
+  const stored: StoredSecretRefs = {};
+  try {
+    for (const { field, ref, kind, what } of INPUT_SECRETS) {
+      const value = auth[field];
+      if (value === undefined) continue;
+      if (secrets === undefined) throw new ConfigError('invalid_server', `${what} needs the keychain, which is not available.`);
+      stored[ref] = await secrets.putUserSecret({ kind, value, label: url });
+    }
+  } catch (err) {
+    await deleteSecrets(secrets, Object.values(stored));
+    throw err;
+  }
+  return stored;
+}
+
+async function deleteSecrets(secrets: SecretRecords | undefined, ids: readonly string[]): Promise<void> {
+  for (const id of ids) await secrets?.deleteUserSecret(id).catch(() => undefined);
+}
+
+/** The auth settings of an input without its secret values. */
+function withoutSecrets(auth: NonNullable<ServerInput['auth']>): Omit<NonNullable<ServerInput['auth']>, 'clientSecret' | 'privateKey'> {
+  const { clientSecret: _secret, privateKey: _key, ...rest } = auth;
+  return rest;
+}
+
+/**
+ * Adds a server from the contract's `ServerInput`: a client secret or private key goes to the keychain first (and is
+ * removed again if the list refuses the server), the list keeps only its id.
  */
 export async function addServerFromInput(
   config: ConfigStore,
@@ -158,32 +211,27 @@ export async function addServerFromInput(
   input: ServerInput,
 ): Promise<ServerConfig> {
   const url = checkServerUrl(input.url);
-  const { clientSecret, ...auth } = input.auth ?? {};
-  let clientSecretRef: string | undefined;
-  if (clientSecret !== undefined) {
-    if (secrets === undefined) throw new ConfigError('invalid_server', 'A client secret needs the keychain, which is not available.');
-    clientSecretRef = await secrets.putUserSecret({ kind: 'client-secret', value: clientSecret, label: url });
-  }
-  const mode = auth.mode ?? (clientSecretRef !== undefined || auth.clientId !== undefined ? 'preregistered' : 'automatic');
+  const given = input.auth ?? {};
+  assertUsablePrivateKey(given.privateKey, given);
+  const auth = withoutSecrets(given);
+  const refs = await storeInputSecrets(secrets, given, url);
+  const hasClient = refs.clientSecretRef !== undefined || refs.privateKeyRef !== undefined || auth.clientId !== undefined;
+  const mode = auth.mode ?? (hasClient ? 'preregistered' : 'automatic');
+  const method =
+    auth.tokenEndpointAuthMethod ??
+    (refs.privateKeyRef !== undefined ? ('private_key_jwt' as const) : refs.clientSecretRef !== undefined ? ('client_secret_basic' as const) : undefined);
   try {
     return await config.update((servers) => {
       const server = buildServer(servers, {
         ...(input.name !== undefined && { name: input.name }),
         ...(input.transport !== undefined && { transport: input.transport }),
         url,
-        auth: {
-          ...auth,
-          mode,
-          ...(clientSecretRef !== undefined && { clientSecretRef }),
-          ...(clientSecretRef !== undefined && auth.tokenEndpointAuthMethod === undefined && {
-            tokenEndpointAuthMethod: 'client_secret_basic' as const,
-          }),
-        },
+        auth: { ...auth, mode, ...refs, ...(method !== undefined && { tokenEndpointAuthMethod: method }) },
       });
       return { servers: [...servers, server], result: server };
     });
   } catch (err) {
-    if (clientSecretRef !== undefined) await secrets?.deleteUserSecret(clientSecretRef).catch(() => undefined);
+    await deleteSecrets(secrets, Object.values(refs));
     throw err;
   }
 }
@@ -217,8 +265,8 @@ export async function removeServer(
 
 /**
  * Applies an edit from the contract's `ServerInput` to server `id`: URL, name, transport and auth settings; a new
- * client secret replaces the old one in the keychain (the old one is deleted only once the list is written). The id
- * and creation time stay.
+ * client secret or private key replaces the old one in the keychain (the old one is deleted only once the list is
+ * written). The id and creation time stay.
  */
 export async function updateServerFromInput(
   config: ConfigStore,
@@ -227,30 +275,31 @@ export async function updateServerFromInput(
   input: ServerInput,
 ): Promise<ServerConfig> {
   const url = checkServerUrl(input.url);
-  const { clientSecret, ...auth } = input.auth ?? {};
-  const newSecretRef =
-    clientSecret === undefined ? undefined : await secrets.putUserSecret({ kind: 'client-secret', value: clientSecret, label: url });
-  let replacedRef: string | undefined;
+  const given = input.auth ?? {};
+  assertUsablePrivateKey(given.privateKey, given);
+  const auth = withoutSecrets(given);
+  const refs = await storeInputSecrets(secrets, given, url);
+  let replaced: string[] = [];
   try {
     const updated = await config.update((servers) => {
       const current = servers.find((s) => s.id === id);
       if (current === undefined) throw new ConfigError('server_not_found', `No server "${id}" is configured.`);
       const name = input.name?.trim() || current.name;
       assertUnique(servers.filter((s) => s.id !== id), name, url);
-      replacedRef = newSecretRef === undefined ? undefined : current.auth.clientSecretRef;
+      replaced = INPUT_SECRETS.flatMap(({ ref }) => (refs[ref] !== undefined && current.auth[ref] !== undefined ? [current.auth[ref]] : []));
       const next = parseServerConfig({
         ...current,
         name,
         url,
         transport: input.transport ?? current.transport,
-        auth: { ...current.auth, ...auth, ...(newSecretRef !== undefined && { clientSecretRef: newSecretRef }) },
+        auth: { ...current.auth, ...auth, ...refs },
       });
       return { servers: servers.map((s) => (s.id === id ? next : s)), result: next };
     });
-    if (replacedRef !== undefined) await secrets.deleteUserSecret(replacedRef);
+    for (const old of replaced) await secrets.deleteUserSecret(old);
     return updated;
   } catch (err) {
-    if (newSecretRef !== undefined) await secrets.deleteUserSecret(newSecretRef).catch(() => undefined);
+    await deleteSecrets(secrets, Object.values(refs));
     throw err;
   }
 }

@@ -7,6 +7,7 @@
 import * as oauth from 'oauth4webapi';
 import { localFailureOf } from '../errors.ts';
 import type { AuthorizationServer, Client, ClientAuth, DPoPHandle, TokenEndpointResponse } from 'oauth4webapi';
+import { importClientKey } from './client-key.ts';
 import { OAuthError } from './errors.ts';
 import type { FetchFn } from './http.ts';
 import type { ClientRegistrationRecord } from './store.ts';
@@ -25,7 +26,7 @@ export interface TokenEndpointContext {
 /** The caller-supplied secret values for a client (never stored in traces). */
 export interface ClientSecrets {
   readonly clientSecret?: string;
-  /** PKCS#8 PEM private key for `private_key_jwt`. */
+  /** The private key for `private_key_jwt`: a PEM (PKCS #8, PKCS #1, SEC 1) or a private JWK (see client-key.ts). */
   readonly privateKeyPem?: string;
   readonly privateKeyAlg?: string;
   readonly privateKeyKid?: string;
@@ -39,23 +40,6 @@ export function requestOptions(ctx: TokenEndpointContext, endpoint: string | und
     ...(ctx.dpop ? { DPoP: ctx.dpop } : {}),
     ...(ctx.signal ? { signal: ctx.signal } : {}),
   };
-}
-
-/** Imports a PKCS#8 PEM private key for `private_key_jwt` (RFC 7523 §2.2). */
-export async function importPrivateKey(pem: string, alg = 'ES256'): Promise<CryptoKey> {
-  const b64 = pem.replace(/-----(BEGIN|END)[^-]+-----/g, '').replace(/\s+/g, '');
-  const der = Buffer.from(b64, 'base64');
-  const params: AlgorithmIdentifier | RsaHashedImportParams | EcKeyImportParams =
-    alg === 'ES256'
-      ? { name: 'ECDSA', namedCurve: 'P-256' }
-      : alg === 'ES384'
-        ? { name: 'ECDSA', namedCurve: 'P-384' }
-        : alg === 'EdDSA' || alg === 'Ed25519'
-          ? { name: 'Ed25519' }
-          : alg.startsWith('PS')
-            ? { name: 'RSA-PSS', hash: `SHA-${alg.slice(2)}` }
-            : { name: 'RSASSA-PKCS1-v1_5', hash: `SHA-${alg.slice(2)}` };
-  return crypto.subtle.importKey('pkcs8', der, params, false, ['sign']);
 }
 
 /** The oauth4webapi client authentication for a registration (RFC 6749 §2.3, RFC 7523 §2.2). */
@@ -73,8 +57,9 @@ export async function clientAuthFor(
       return oauth.ClientSecretPost(secret);
     case 'private_key_jwt': {
       if (!secrets.privateKeyPem) throw new OAuthError('invalid_client', 'This server needs a private key (private_key_jwt) and none is configured. Add it in the server settings.');
-      const key = await importPrivateKey(secrets.privateKeyPem, secrets.privateKeyAlg);
-      return oauth.PrivateKeyJwt(secrets.privateKeyKid ? { key, kid: secrets.privateKeyKid } : key);
+      const { key, kid } = await importClientKey(secrets.privateKeyPem, secrets.privateKeyAlg);
+      const keyId = secrets.privateKeyKid ?? kid;
+      return oauth.PrivateKeyJwt(keyId !== undefined ? { key, kid: keyId } : key);
     }
     case 'none':
       return oauth.None();

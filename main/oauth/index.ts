@@ -19,6 +19,7 @@ export type { OAuthErrorCode } from './errors.ts';
 export { InMemoryCredentialStore, InProcessRefreshLock, tokenSetKeyString } from './store.ts';
 export type { ClientRegistrationRecord, CredentialStore, DPoPKeyRecord, RefreshLock, TokenSetKey, TokenSetRecord } from './store.ts';
 export type { FetchFn } from './http.ts';
+export { readClientKey } from './client-key.ts';
 export { assertSafeBrowserUrl, isLoopbackHost } from './url-safety.ts';
 export { tokenSetView } from './views.ts';
 export { parseWwwAuthenticate, readChallenge } from './www-authenticate.ts';

@@ -42,7 +42,7 @@ describe('keyport servers', () => {
           name: 'Example',
           url: 'https://mcp.example.com/mcp',
           transport: 'streamable-http',
-          auth: { mode: 'automatic', hasClientSecret: false, scope: 'mcp:read', sendResourceParameter: false, callbackPort: 8765, dpop: 'auto' },
+          auth: { mode: 'automatic', hasClientSecret: false, hasPrivateKey: false, scope: 'mcp:read', sendResourceParameter: false, callbackPort: 8765, dpop: 'auto' },
         },
       ],
     });

@@ -1,4 +1,5 @@
 import { spawn } from 'node:child_process';
+import { generateKeyPairSync } from 'node:crypto';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -128,6 +129,46 @@ describe('ConfigStore', () => {
     const servers = await new ConfigStore(dataDir).load();
     expect(servers).toHaveLength(24);
     expect(new Set(servers.map((s) => s.name)).size).toBe(24);
+  });
+});
+
+describe('a private key for private_key_jwt', () => {
+  const pem = (curve: string) => generateKeyPairSync('ec', { namedCurve: curve }).privateKey.export({ type: 'pkcs8', format: 'pem' }).toString();
+
+  it('goes to the keychain, and the list says only that there is one; a new key replaces the old one', async () => {
+    const config = new ConfigStore(tempDir());
+    const secrets = new SecretRecords(new MemorySecretStore());
+    const first = pem('P-256');
+    const server = await addServerFromInput(config, secrets, { url: 'https://m.example/mcp', auth: { clientId: 'svc', mode: 'client-credentials', privateKey: first } });
+    expect(server.auth).toMatchObject({ mode: 'client-credentials', tokenEndpointAuthMethod: 'private_key_jwt' });
+    expect(toServerViewBase(server).auth).toMatchObject({ hasPrivateKey: true, hasClientSecret: false });
+    expect(readFileSync(config.file, 'utf8')).not.toContain('PRIVATE KEY');
+    expect((await secrets.getUserSecret(server.auth.privateKeyRef!))).toMatchObject({ kind: 'private-key', value: first });
+
+    const second = pem('P-384');
+    const edited = await updateServerFromInput(config, secrets, server.id, { url: 'https://m.example/mcp', auth: { privateKey: second } });
+    expect((await secrets.getUserSecret(edited.auth.privateKeyRef!))?.value).toBe(second);
+    expect(await secrets.getUserSecret(server.auth.privateKeyRef!)).toBeUndefined();
+  });
+
+  it('refuses a key Keyport cannot sign with, before storing anything', async () => {
+    const config = new ConfigStore(tempDir());
+    const secrets = new SecretRecords(new MemorySecretStore());
+    const publicPem = generateKeyPairSync('ec', { namedCurve: 'P-256' }).publicKey.export({ type: 'spki', format: 'pem' }).toString();
+    await expect(addServerFromInput(config, secrets, { url: 'https://m.example/mcp', auth: { clientId: 'svc', privateKey: publicPem } })).rejects.toMatchObject({
+      code: 'invalid_server',
+      message: expect.stringMatching(/public key/),
+    });
+    await expect(
+      addServerFromInput(config, secrets, { url: 'https://m.example/mcp', auth: { clientId: 'svc', privateKey: pem('P-256'), tokenEndpointAuthMethod: 'client_secret_post' } }),
+    ).rejects.toMatchObject({ code: 'invalid_server', message: expect.stringMatching(/only used with private_key_jwt/) });
+    // Both secrets or neither: a refused server leaves no secret behind.
+    await addServerFromInput(config, secrets, { url: 'https://taken.example/mcp', name: 'Taken' });
+    await expect(
+      addServerFromInput(config, secrets, { url: 'https://taken.example/mcp', auth: { clientId: 'svc', clientSecret: 's', privateKey: pem('P-256') } }),
+    ).rejects.toMatchObject({ code: 'server_exists' });
+    expect(await secrets.store.list()).toEqual([]);
+    expect(await config.load()).toHaveLength(1);
   });
 });
 
