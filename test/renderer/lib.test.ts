@@ -1,6 +1,7 @@
 /**
  * The renderer's pure helpers: the form generated from a tool's inputSchema (types, nesting, arrays, enums, required
- * markers, defaults, back to arguments), the content safety checks, and the time formatting.
+ * markers, defaults, back to arguments), the content safety checks, the time formatting, and the server form's
+ * private key rules.
  */
 import { describe, expect, it } from 'vitest';
 import { buildArguments, draftOfValue, fieldSpecOf, initialDraft, type Draft } from '../../renderer/src/lib/schema-form.ts';
@@ -8,7 +9,8 @@ import { audioDataUri, imageDataUri, isOpenableLink } from '../../renderer/src/l
 import { epochToMs, formatDuration, formatSpan, relativeTo } from '../../renderer/src/lib/time.ts';
 import { urlProblem } from '../../renderer/src/lib/url-problem.ts';
 import { fresher } from '../../renderer/src/store/flows-slice.ts';
-import type { FlowTraceView } from '../../preload/contract.ts';
+import { formProblems, initialFormState, toServerInput } from '../../renderer/src/components/dialogs/server-form.ts';
+import type { FlowTraceView, ServerView } from '../../preload/contract.ts';
 
 const schema = {
   type: 'object',
@@ -133,5 +135,30 @@ describe('flow snapshots', () => {
     expect(fresher(trace('running', 5), trace('ok', 7)).outcome).toBe('ok');
     expect(fresher(trace('running', 6), trace('running', 4)).steps).toHaveLength(6);
     expect(fresher(undefined, trace('running', 1)).steps).toHaveLength(1);
+  });
+});
+
+describe('server form: the private key for private_key_jwt', () => {
+  const pem = '-----BEGIN PRIVATE KEY-----\nMIGHAgEAMBMGByqGSM49AgEGCCqGSM49AwEHBG0wawIBAQQg\n-----END PRIVATE KEY-----\n';
+  const client = { ...initialFormState(undefined, 'https://mcp.example.com/mcp'), mode: 'preregistered' as const, clientId: 'c', authMethod: 'private_key_jwt' as const };
+  const withStoredKey = { auth: { mode: 'preregistered', clientId: 'c', tokenEndpointAuthMethod: 'private_key_jwt', hasPrivateKey: true } } as unknown as ServerView;
+
+  it('asks for a key unless one is entered or stored, and refuses text that is plainly not a key', () => {
+    expect(formProblems(client).privateKey).toBe('private_key_jwt needs the client’s private key (PEM or JWK).');
+    expect(formProblems(client, withStoredKey).privateKey).toBeUndefined();
+    expect(formProblems({ ...client, privateKey: pem }).privateKey).toBeUndefined();
+    expect(formProblems({ ...client, privateKey: ' {"kty":"EC","d":"x"} ' }).privateKey).toBeUndefined();
+    expect(formProblems({ ...client, privateKey: 'hunter2' }).privateKey).toBe('Paste the whole key, including its BEGIN and END lines, or a JWK.');
+    expect(formProblems({ ...client, authMethod: 'client_secret_basic' }).privateKey).toBeUndefined();
+    expect(formProblems({ ...client, mode: 'automatic', privateKey: 'hunter2' }).privateKey).toBeUndefined();
+  });
+
+  it('sends the key only for a client mode and only when the field is not empty', () => {
+    expect(toServerInput({ ...client, privateKey: pem }).auth?.privateKey).toBe(pem.trim());
+    expect(toServerInput({ ...client, mode: 'client-credentials', privateKey: pem }).auth?.privateKey).toBe(pem.trim());
+    expect(toServerInput(client).auth).not.toHaveProperty('privateKey');
+    expect(toServerInput({ ...client, privateKey: '  \n' }).auth).not.toHaveProperty('privateKey');
+    expect(toServerInput({ ...client, mode: 'automatic', privateKey: pem }).auth).not.toHaveProperty('privateKey');
+    expect(toServerInput({ ...client, mode: 'none', privateKey: pem }).auth).not.toHaveProperty('privateKey');
   });
 });

@@ -1,7 +1,8 @@
 /** The Advanced section of the server dialog: how Keyport gets a client identity and what it asks for. */
 import type { AuthMode, ServerView } from '../../../../preload/contract.ts';
+import { PrivateKeyField } from './PrivateKeyField.tsx';
 import { RedirectUriField } from './RedirectUriField.tsx';
-import type { AuthMethod, FormProblems, ServerFormState } from './server-form.ts';
+import { showsPrivateKey, usesClient, type AuthMethod, type FormProblems, type ServerFormState } from './server-form.ts';
 
 /** Props of {@link AdvancedAuthFields}. */
 export interface AdvancedAuthFieldsProps {
@@ -21,7 +22,6 @@ const modes: readonly { readonly value: AuthMode; readonly label: string; readon
 
 /** The fields. */
 export function AdvancedAuthFields({ form, change, shown, server, open }: AdvancedAuthFieldsProps) {
-  const usesClient = form.mode === 'preregistered' || form.mode === 'client-credentials';
   return (
     <details className="advanced" open={open}>
       <summary>Advanced: authorization settings</summary>
@@ -34,7 +34,7 @@ export function AdvancedAuthFields({ form, change, shown, server, open }: Advanc
           </label>
         ))}
       </fieldset>
-      {usesClient && (
+      {usesClient(form) && (
         <>
           <label>
             Client ID
@@ -62,6 +62,9 @@ export function AdvancedAuthFields({ form, change, shown, server, open }: Advanc
               <option value="private_key_jwt">private_key_jwt</option>
             </select>
           </label>
+          {showsPrivateKey(form, server) && (
+            <PrivateKeyField value={form.privateKey} change={(privateKey) => change({ privateKey })} problem={shown('privateKey')} stored={server?.auth.hasPrivateKey === true} />
+          )}
           {form.mode === 'preregistered' && <RedirectUriField server={server} />}
         </>
       )}

@@ -27,7 +27,7 @@ export function ServerDialog({ mode, onClose }: { readonly mode: ServerDialogMod
   const [touched, setTouched] = useState<ReadonlySet<string>>(() => new Set(mode.kind === 'add' && mode.url ? ['url'] : []));
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<IpcError | undefined>();
-  const problems = formProblems(form);
+  const problems = formProblems(form, editing);
   const change = (patch: Partial<ServerFormState>) => {
     setForm((f) => ({ ...f, ...patch }));
     setTouched((t) => new Set([...t, ...Object.keys(patch)]));

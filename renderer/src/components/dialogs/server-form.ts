@@ -13,6 +13,8 @@ export interface ServerFormState {
   readonly mode: AuthMode;
   readonly clientId: string;
   readonly clientSecret: string;
+  /** The private key for `private_key_jwt` as typed, pasted or loaded; it lives only as long as the dialog. */
+  readonly privateKey: string;
   readonly authMethod: AuthMethod | '';
   readonly scope: string;
   readonly sendResourceParameter: boolean;
@@ -32,6 +34,7 @@ export function initialFormState(server: ServerView | undefined, url = ''): Serv
     mode: auth?.mode ?? 'automatic',
     clientId: auth?.clientId ?? '',
     clientSecret: '',
+    privateKey: '',
     authMethod: auth?.tokenEndpointAuthMethod ?? '',
     scope: auth?.scope ?? '',
     sendResourceParameter: auth?.sendResourceParameter ?? true,
@@ -43,21 +46,51 @@ export function initialFormState(server: ServerView | undefined, url = ''): Serv
 }
 
 /** Problems by field, shown next to each field as the user types. */
-export type FormProblems = Partial<Record<'url' | 'clientId' | 'callbackPort' | 'preferredAuthorizationServer' | 'clientMetadataDocumentUrl', string>>;
+export type FormProblems = Partial<
+  Record<'url' | 'clientId' | 'privateKey' | 'callbackPort' | 'preferredAuthorizationServer' | 'clientMetadataDocumentUrl', string>
+>;
 
-/** Checks the form; an empty object means it can be saved. */
-export function formProblems(form: ServerFormState): FormProblems {
+/** Whether the mode has Keyport use a client of its own (pre-registered or client credentials), so a client ID, secret or key applies. */
+export function usesClient(form: ServerFormState): boolean {
+  return form.mode === 'preregistered' || form.mode === 'client-credentials';
+}
+
+/**
+ * Whether the dialog shows the private key field: the client authenticates with `private_key_jwt`, a key is already
+ * stored (so it can be replaced), or the user has entered one (so what is sent is always on screen).
+ */
+export function showsPrivateKey(form: ServerFormState, server: ServerView | undefined): boolean {
+  return usesClient(form) && (form.authMethod === 'private_key_jwt' || server?.auth.hasPrivateKey === true || form.privateKey !== '');
+}
+
+/** The longest key main accepts (`serverInputSchema`); a longer text is not one key. */
+const MAX_PRIVATE_KEY_LENGTH = 16_384;
+
+/** Checks the form; an empty object means it can be saved. `server` is the server being edited, if any. */
+export function formProblems(form: ServerFormState, server?: ServerView): FormProblems {
   const problems: Record<string, string | undefined> = {
     url: form.transport === 'stdio' ? (form.url.trim() === '' ? 'Enter the command that starts the server.' : undefined) : urlProblem(form.url),
-    clientId:
-      (form.mode === 'preregistered' || form.mode === 'client-credentials') && form.clientId.trim() === ''
-        ? 'Enter the client ID the provider gave you.'
-        : undefined,
+    clientId: usesClient(form) && form.clientId.trim() === '' ? 'Enter the client ID the provider gave you.' : undefined,
+    privateKey: privateKeyProblem(form, server),
     callbackPort: portProblem(form.callbackPort),
     preferredAuthorizationServer: optionalUrlProblem(form.preferredAuthorizationServer),
     clientMetadataDocumentUrl: optionalUrlProblem(form.clientMetadataDocumentUrl),
   };
   return Object.fromEntries(Object.entries(problems).filter(([, v]) => v !== undefined)) as FormProblems;
+}
+
+/** Only the obvious: main parses the key and says precisely what is wrong with one that is not obviously wrong. */
+function privateKeyProblem(form: ServerFormState, server: ServerView | undefined): string | undefined {
+  if (!usesClient(form)) return undefined;
+  const key = form.privateKey.trim();
+  if (key === '') {
+    return form.authMethod === 'private_key_jwt' && server?.auth.hasPrivateKey !== true
+      ? 'private_key_jwt needs the client’s private key (PEM or JWK).'
+      : undefined;
+  }
+  if (!key.includes('-----BEGIN') && !key.startsWith('{')) return 'Paste the whole key, including its BEGIN and END lines, or a JWK.';
+  if (key.length > MAX_PRIVATE_KEY_LENGTH) return 'That is longer than a private key can be: paste only the key (at most 16,384 characters).';
+  return undefined;
 }
 
 function portProblem(text: string): string | undefined {
@@ -69,16 +102,18 @@ function portProblem(text: string): string | undefined {
 
 /** The `ServerInput` main validates again; secrets are included only when the user typed one. */
 export function toServerInput(form: ServerFormState): ServerInput {
-  const usesClient = form.mode === 'preregistered' || form.mode === 'client-credentials';
+  const client = usesClient(form);
+  const privateKey = form.privateKey.trim();
   return {
     url: form.url.trim(),
     ...(form.name.trim() ? { name: form.name.trim() } : {}),
     transport: form.transport,
     auth: {
       mode: form.mode,
-      ...(usesClient && form.clientId.trim() ? { clientId: form.clientId.trim() } : {}),
-      ...(usesClient && form.clientSecret ? { clientSecret: form.clientSecret } : {}),
-      ...(usesClient && form.authMethod ? { tokenEndpointAuthMethod: form.authMethod } : {}),
+      ...(client && form.clientId.trim() ? { clientId: form.clientId.trim() } : {}),
+      ...(client && form.clientSecret ? { clientSecret: form.clientSecret } : {}),
+      ...(client && privateKey ? { privateKey } : {}),
+      ...(client && form.authMethod ? { tokenEndpointAuthMethod: form.authMethod } : {}),
       ...(form.scope.trim() ? { scope: form.scope.trim() } : {}),
       sendResourceParameter: form.sendResourceParameter,
       ...(form.callbackPort.trim() ? { callbackPort: Number(form.callbackPort) } : {}),
