@@ -180,6 +180,17 @@ const unusedValidator: jsonSchemaValidator = {
   getValidator: <T>(schema: JsonSchemaType): JsonSchemaValidator<T> => new AjvJsonSchemaValidator().getValidator<T>(schema),
 };
 
+/**
+ * The SDK hands its transport-wide AbortSignal to every request, and undici hangs an abort listener on it per request
+ * that goes only when the request is garbage-collected, so a busy session crosses Node's listener limit
+ * (MaxListenersExceededWarning, hundreds of times over 4,000 calls) and holds the listeners meanwhile. Each request
+ * gets its own signal that follows the transport's (`AbortSignal.any` links them weakly) and dies with the request.
+ */
+function withOwnSignal(init: RequestInit | undefined): RequestInit | undefined {
+  const signal = init?.signal;
+  return signal ? { ...init, signal: AbortSignal.any([signal]) } : init;
+}
+
 function isTransient(code: string): boolean {
   return code === 'server_unreachable' || code === 'timeout';
 }
@@ -406,7 +417,7 @@ export function createConnection(config: McpServerConfig, options: ConnectionOpt
     const detecting = withChallengeDetection(base);
     const recordingFetch: FetchLike = async (u, init) => {
       try {
-        return await detecting(u, init);
+        return await detecting(u, withOwnSignal(init));
       } catch (err) {
         if (challengeCode(err) !== undefined) challenge = err;
         throw err;

@@ -2,6 +2,7 @@
  * The auth seam: a connection gets its bearer from an injected session, never sees the engine, reads 401/403
  * challenges into typed errors and statuses, and follows the engine's auth events (refreshing, signed in).
  */
+import { getEventListeners } from 'node:events';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createConnection } from '../../main/mcp/connection.ts';
 import { AuthChallengeError, parseBearerChallenge, staticBearerSession } from '../../main/mcp/auth.ts';
@@ -165,5 +166,32 @@ describe('parseBearerChallenge with several challenges', () => {
       error: 'insufficient_scope',
       scopes: ['mcp:write'],
     });
+  });
+});
+
+describe('request signals', () => {
+  // Regression: the SDK passes one transport-wide AbortSignal to every request and undici leaves an abort listener on it
+  // per request until garbage collection, so a busy session printed MaxListenersExceededWarning hundreds of times.
+  it('gives each request its own abort signal, which still follows the transport when it closes', async () => {
+    const seen: { method: string; signal: AbortSignal | undefined }[] = [];
+    const base = staticBearerSession('writer');
+    const session: AuthorizedSession = {
+      fetch: (url, init) => {
+        seen.push({ method: init?.method ?? 'GET', signal: init?.signal ?? undefined });
+        return base.fetch(url, init);
+      },
+    };
+    const conn = createConnection({ id: 'signals', transport: 'streamable-http', url: host.url }, { authorize: () => session, reconnect: false });
+    await conn.connect();
+    for (let i = 0; i < 200; i++) await conn.callTool('echo', { text: `n${i}` });
+    const signals = seen.flatMap((s) => (s.signal ? [s.signal] : []));
+    expect(signals.length).toBeGreaterThan(200);
+    expect(new Set(signals).size).toBe(signals.length);
+    expect(Math.max(...signals.map((s) => getEventListeners(s, 'abort').length))).toBeLessThanOrEqual(2);
+    // The open notification stream (GET) is cut when the connection closes, through its own signal.
+    const stream = seen.find((s) => s.method === 'GET')?.signal;
+    expect(stream?.aborted).toBe(false);
+    await conn.disconnect();
+    await expect.poll(() => stream?.aborted).toBe(true);
   });
 });
