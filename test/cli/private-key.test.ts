@@ -1,9 +1,11 @@
 /**
- * A machine client with `private_key_jwt`, end to end through the CLI: the key file (an RSA key in the PKCS #1 PEM
- * that `openssl genrsa` writes) goes into the keychain, the server list keeps only its id, and `login` gets a token
- * from oidc-provider with a signed client assertion, which the MCP server accepts.
+ * `private_key_jwt` end to end through the CLI against oidc-provider. A machine client (client credentials) with an RSA
+ * key in the PKCS #1 PEM that `openssl genrsa` writes; and a pre-registered app client signing in a user through the
+ * browser with an EC key given as a JWK (its `kid` goes into the assertion header). Each key file goes into the
+ * keychain, the server list keeps only its id, and the tokens work at the MCP server.
  */
 import { generateKeyPairSync } from 'node:crypto';
+import { fileURLToPath } from 'node:url';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -15,6 +17,10 @@ import type { TestBed } from '../servers/testbed.ts';
 import { runBin } from './helpers.ts';
 
 const CLIENT_ID = 'keyport-machine';
+const APP_CLIENT_ID = 'keyport-signed-app';
+const appKey = generateKeyPairSync('ec', { namedCurve: 'P-256' });
+const appJwk = { ...appKey.privateKey.export({ format: 'jwk' }), kid: 'app-key-1' };
+const agent = fileURLToPath(new URL('../servers/browser-agent.ts', import.meta.url));
 const { privateKey, publicKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
 const pkcs1Pem = privateKey.export({ type: 'pkcs1', format: 'pem' }).toString();
 const publicPem = publicKey.export({ type: 'spki', format: 'pem' }).toString();
@@ -41,12 +47,22 @@ beforeAll(async () => {
           response_types: [],
           redirect_uris: [],
         },
+        {
+          client_id: APP_CLIENT_ID,
+          application_type: 'native',
+          token_endpoint_auth_method: 'private_key_jwt',
+          jwks: { keys: [{ ...appKey.publicKey.export({ format: 'jwk' }), kid: 'app-key-1', alg: 'ES256', use: 'sig' }] },
+          redirect_uris: ['http://127.0.0.1/callback'],
+          grant_types: ['authorization_code', 'refresh_token'],
+          response_types: ['code'],
+        },
       ],
     },
   });
   work = mkdtempSync(join(tmpdir(), 'keyport-pkjwt-keys-'));
   writeFileSync(join(work, 'machine.pem'), pkcs1Pem, { mode: 0o600 });
   writeFileSync(join(work, 'machine.pub.pem'), publicPem);
+  writeFileSync(join(work, 'app.jwk'), JSON.stringify(appJwk), { mode: 0o600 });
 });
 
 afterAll(async () => {
@@ -79,6 +95,28 @@ describe('private_key_jwt through the CLI', () => {
     const call = await cli(['call', 'machine', 'public_info']);
     expect(call.code, call.stderr).toBe(0);
     for (const out of [add, login, call]) expect(out.stdout + out.stderr).not.toContain('PRIVATE KEY');
+  });
+
+  it('signs a user in through the browser as a pre-registered client with a JWK key, and refreshes with it', async () => {
+    const d = dataDir();
+    const cli = (argv: readonly string[]) => runBin(['--data-dir', d, ...argv], { timeoutMs: 60_000, env: { BROWSER: '' } });
+    const add = await cli(['servers', 'add', bed.mcpUrl, '--name', 'app', '--client-id', APP_CLIENT_ID, '--private-key-file', join(work, 'app.jwk')]);
+    expect(add.code, add.stderr).toBe(0);
+    // Short-lived access tokens, so the next command refreshes before using one (inside the engine's refresh margin).
+    bed.authServer.setTokenTtls({ accessToken: 20 });
+    const login = await cli(['login', 'app', '--browser-command', `"${process.execPath}" "${agent}"`]);
+    bed.authServer.setTokenTtls({ accessToken: 3600 });
+    expect(login.code, login.stderr).toBe(0);
+    const [set] = await openKeychainSecrets(d).credentials.listTokenSets();
+    expect(decodeJwt(set!.accessToken)).toMatchObject({ sub: 'alice', client_id: APP_CLIENT_ID, aud: bed.mcpUrl });
+    expect(set!.refreshToken).toEqual(expect.any(String));
+    // The refresh authenticates with a new assertion from the stored key.
+    const call = await cli(['call', 'app', 'get_user_profile']);
+    expect(call.code, call.stderr).toBe(0);
+    const [after] = await openKeychainSecrets(d).credentials.listTokenSets();
+    expect(after!.refreshHistory.at(-1)).toMatchObject({ outcome: 'ok' });
+    expect(after!.accessToken).not.toBe(set!.accessToken);
+    expect(readFileSync(join(d, 'servers.json'), 'utf8')).not.toContain(String(appJwk.d));
   });
 
   it('refuses a public key with the reason, and adds nothing', async () => {
