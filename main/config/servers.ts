@@ -195,10 +195,19 @@ async function deleteSecrets(secrets: SecretRecords | undefined, ids: readonly s
   for (const id of ids) await secrets?.deleteUserSecret(id).catch(() => undefined);
 }
 
-/** The auth settings of an input without its secret values. */
-function withoutSecrets(auth: NonNullable<ServerInput['auth']>): Omit<NonNullable<ServerInput['auth']>, 'clientSecret' | 'privateKey'> {
-  const { clientSecret: _secret, privateKey: _key, ...rest } = auth;
-  return rest;
+/**
+ * What adding and editing share: the checked URL, the auth settings without secret values, and the keychain ids of
+ * the secrets the input brought (a private key is checked before anything is stored).
+ */
+async function prepareInput(
+  secrets: SecretRecords | undefined,
+  input: ServerInput,
+): Promise<{ url: string; auth: Omit<NonNullable<ServerInput['auth']>, 'clientSecret' | 'privateKey'>; refs: StoredSecretRefs }> {
+  const url = checkServerUrl(input.url);
+  const given = input.auth ?? {};
+  assertUsablePrivateKey(given.privateKey, given);
+  const { clientSecret: _secret, privateKey: _key, ...auth } = given;
+  return { url, auth, refs: await storeInputSecrets(secrets, given, url) };
 }
 
 /**
@@ -210,11 +219,7 @@ export async function addServerFromInput(
   secrets: SecretRecords | undefined,
   input: ServerInput,
 ): Promise<ServerConfig> {
-  const url = checkServerUrl(input.url);
-  const given = input.auth ?? {};
-  assertUsablePrivateKey(given.privateKey, given);
-  const auth = withoutSecrets(given);
-  const refs = await storeInputSecrets(secrets, given, url);
+  const { url, auth, refs } = await prepareInput(secrets, input);
   const hasClient = refs.clientSecretRef !== undefined || refs.privateKeyRef !== undefined || auth.clientId !== undefined;
   const mode = auth.mode ?? (hasClient ? 'preregistered' : 'automatic');
   const method =
@@ -274,11 +279,7 @@ export async function updateServerFromInput(
   id: string,
   input: ServerInput,
 ): Promise<ServerConfig> {
-  const url = checkServerUrl(input.url);
-  const given = input.auth ?? {};
-  assertUsablePrivateKey(given.privateKey, given);
-  const auth = withoutSecrets(given);
-  const refs = await storeInputSecrets(secrets, given, url);
+  const { url, auth, refs } = await prepareInput(secrets, input);
   let replaced: string[] = [];
   try {
     const updated = await config.update((servers) => {
