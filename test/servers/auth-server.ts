@@ -69,6 +69,11 @@ export type AuthLogFilter = Partial<Pick<AuthRequestRecord, 'endpoint' | 'route'
 export interface AuthServerOptions {
   /** Port on 127.0.0.1; 0 (default) picks an ephemeral one. */
   readonly port?: number;
+  /**
+   * The port clients reach this server on, when something sits in front of it (a latency proxy): the issuer carries
+   * it. Default: the port it listens on.
+   */
+  readonly advertisedPort?: number;
   /** Access-token lifetime in seconds (default 3600). Small values let tests watch tokens expire. */
   readonly accessTokenTtl?: number;
   /** Refresh-token lifetime in seconds (default 14 days). */
@@ -172,7 +177,7 @@ async function buildAuthServer(
   setHandler: (handler: (req: IncomingMessage, res: ServerResponse) => void) => void,
 ): Promise<AuthServer> {
   const port = (server.address() as AddressInfo).port;
-  const issuer = `http://127.0.0.1:${port}`;
+  const issuer = `http://127.0.0.1:${options.advertisedPort ?? port}`;
   const opaqueResource = `${issuer}/opaque`;
 
   const { privateKey } = await generateKeyPair('RS256', { extractable: true });

@@ -38,6 +38,11 @@ import { closeServer, listen, readBody } from './net.ts';
 export interface McpServerOptions {
   /** Port on 127.0.0.1; 0 (default) picks an ephemeral one, kept across `restart()`. */
   readonly port?: number;
+  /**
+   * The port clients reach this server on, when something sits in front of it (a latency proxy): the resource URL
+   * and the metadata URL carry it. Default: the port it listens on.
+   */
+  readonly advertisedPort?: number;
   /** The test bed's authorization server: its issuer and keys are used, and it learns this resource's URL. */
   readonly authServer?: AuthServer;
   /** Issuer of accepted tokens (required without `authServer`). */
@@ -338,7 +343,7 @@ export async function startMcpServer(options: McpServerOptions): Promise<McpTest
   const start = async () => {
     await listen(server, port);
     port = (server.address() as AddressInfo).port;
-    origin = `http://127.0.0.1:${port}`;
+    origin = `http://127.0.0.1:${options.advertisedPort ?? port}`;
     url = `${origin}${resourcePath}`;
     resourceMetadataUrl = `${origin}/.well-known/oauth-protected-resource${resourcePath}`;
     verify ??= createTokenVerifier({ issuer, audience: url, keys });
