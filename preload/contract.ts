@@ -349,6 +349,8 @@ export interface ServerInfoView {
   readonly version: string;
   readonly title?: string;
   readonly protocolVersion?: string;
+  /** Which wire the server speaks with Keyport: 2025-11-25 (`initialize`, sessions) or 2026-07-28 (`server/discover`). */
+  readonly protocolEra?: 'legacy' | 'modern';
   readonly instructions?: string;
   readonly transport: 'streamable-http' | 'sse' | 'stdio';
   readonly capabilities: {
