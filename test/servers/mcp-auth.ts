@@ -33,6 +33,17 @@ export type AuthOutcome = { readonly ok: true; readonly token: VerifiedToken; re
 /** Checks the credentials of one HTTP request. `requestUrl` is the absolute URL the client addressed (for `htu`). */
 export type TokenVerifier = (req: IncomingMessage, requestUrl: URL) => Promise<AuthOutcome>;
 
+/**
+ * What the resource says about DPoP (RFC 9449 §7, RFC 9728 §2), the signal a client uses to decide whether to bind
+ * its tokens: `supported` advertises `dpop_signing_alg_values_supported` and challenges with both schemes, accepting
+ * Bearer and DPoP-bound tokens; `required` also sets `dpop_bound_access_tokens_required` and refuses Bearer;
+ * `bearer-only` says nothing about DPoP and refuses the `DPoP` scheme as the MCP SDK 1.x `requireBearerAuth` does.
+ */
+export type DpopMode = 'required' | 'supported' | 'bearer-only';
+
+/** The SDK 1.x `requireBearerAuth` description for any scheme but Bearer (what a Bearer-only server answers to DPoP). */
+export const BEARER_ONLY_DESCRIPTION = "Invalid Authorization header format, expected 'Bearer TOKEN'";
+
 /** The DPoP proof algorithms accepted (and advertised in `algs`). */
 export const DPOP_ALGS = ['ES256', 'EdDSA', 'Ed25519', 'RS256', 'PS256'] as const;
 
@@ -43,16 +54,26 @@ const DPOP_IAT_WINDOW = 60;
  * Creates the verifier for one resource. `audience` is this server's resource URL; `keys` resolves the
  * authorization server's signing keys (jose `createLocalJWKSet` or `createRemoteJWKSet`).
  */
-export function createTokenVerifier(options: { readonly issuer: string; readonly audience: string; readonly keys: JWTVerifyGetKey }): TokenVerifier {
+export function createTokenVerifier(options: {
+  readonly issuer: string;
+  readonly audience: string;
+  readonly keys: JWTVerifyGetKey;
+  /** Default `supported`. */
+  readonly dpop?: DpopMode;
+}): TokenVerifier {
   const seenProofs = new Map<string, number>();
+  const mode = options.dpop ?? 'supported';
+  const primary = mode === 'required' ? 'DPoP' : 'Bearer';
 
   return async (req, requestUrl) => {
     const authorization = req.headers.authorization;
-    if (!authorization) return fail('Bearer', undefined, undefined);
+    if (!authorization) return fail(primary, undefined, undefined);
     const match = /^(Bearer|DPoP) +([A-Za-z0-9\-._~+/]+=*)$/i.exec(authorization.trim());
-    if (!match) return fail('Bearer', 'invalid_request', 'malformed Authorization header');
+    if (!match) return fail(primary, 'invalid_request', 'malformed Authorization header');
     const scheme = match[1]?.toLowerCase() === 'dpop' ? 'DPoP' : 'Bearer';
     const raw = match[2] ?? '';
+    if (mode === 'bearer-only' && scheme === 'DPoP') return fail('Bearer', 'invalid_token', BEARER_ONLY_DESCRIPTION);
+    if (mode === 'required' && scheme === 'Bearer') return fail('DPoP', 'invalid_token', 'this resource requires DPoP-bound access tokens');
 
     let claims: JWTPayload;
     try {
@@ -69,6 +90,7 @@ export function createTokenVerifier(options: { readonly issuer: string; readonly
 
     const cnf = claims.cnf as { jkt?: unknown } | undefined;
     const jkt = typeof cnf?.jkt === 'string' ? cnf.jkt : undefined;
+    if (jkt && mode === 'bearer-only') return fail('Bearer', 'invalid_token', 'access token is DPoP-bound; this resource accepts only Bearer tokens');
     if (jkt) {
       if (scheme !== 'DPoP') return fail('DPoP', 'invalid_token', 'DPoP-bound access token presented with the Bearer scheme');
       const proofProblem = await checkDpopProof(req, requestUrl, raw, jkt, seenProofs);
@@ -165,6 +187,27 @@ export function formatChallenge(params: ChallengeParams): string {
   if (params.scope) parts.push(`scope="${quote(params.scope)}"`);
   if (params.scheme === 'DPoP') parts.push(`algs="${DPOP_ALGS.join(' ')}"`);
   return `${params.scheme} ${parts.join(', ')}`;
+}
+
+/**
+ * The `WWW-Authenticate` challenges of a 401 under a {@link DpopMode}, one string per challenge (send them as
+ * separate header lines): the failure's own challenge first, then, for a resource that supports both schemes, a bare
+ * challenge of the other scheme (RFC 9449 §7.2), so a client can tell that DPoP is welcome but not required.
+ */
+export function challengesFor(mode: DpopMode, failure: AuthFailure, resourceMetadata: string, scope: string | undefined): string[] {
+  const own = formatChallenge({ scheme: failure.scheme, resourceMetadata, scope, error: failure.error, description: failure.description });
+  if (mode !== 'supported') return [own];
+  const other: ChallengeParams['scheme'] = failure.scheme === 'Bearer' ? 'DPoP' : 'Bearer';
+  return [own, formatChallenge({ scheme: other, resourceMetadata, scope })];
+}
+
+/** The DPoP members of the resource's RFC 9728 metadata under a {@link DpopMode} (none for `bearer-only`). */
+export function dpopMetadata(mode: DpopMode): Record<string, unknown> {
+  if (mode === 'bearer-only') return {};
+  return {
+    dpop_signing_alg_values_supported: [...DPOP_ALGS],
+    ...(mode === 'required' ? { dpop_bound_access_tokens_required: true } : {}),
+  };
 }
 
 function quote(value: string): string {

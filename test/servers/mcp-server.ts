@@ -26,13 +26,14 @@ import type { EventStore } from '@modelcontextprotocol/sdk/server/streamableHttp
 import { SSEServerTransport } from '@modelcontextprotocol/sdk/server/sse.js';
 import type { AuthInfo } from '@modelcontextprotocol/sdk/server/auth/types.js';
 import type { JSONRPCMessage } from '@modelcontextprotocol/sdk/types.js';
-import { MCP_SCOPES } from './accounts.ts';
 import type { AuthServer } from './auth-server.ts';
-import { DPOP_ALGS, createTokenVerifier, formatChallenge } from './mcp-auth.ts';
-import type { TokenVerifier, VerifiedToken } from './mcp-auth.ts';
-import { TOOL_SCOPES, createTestBedMcpServer, createTestBedState } from './mcp-tools.ts';
+import { createTokenVerifier } from './mcp-auth.ts';
+import type { DpopMode, TokenVerifier } from './mcp-auth.ts';
+import { createTestBedMcpServer, createTestBedState } from './mcp-tools.ts';
 import type { TestBedState } from './mcp-tools.ts';
 import { closeServer, listen, readBody } from './net.ts';
+import { authInfoFor, createResourceGate, sendJson, summarizeRpc } from './resource-gate.ts';
+import type { ResourceGateOptions, ScopeVocabulary } from './resource-gate.ts';
 
 /** Options of {@link startMcpServer}. Give either `authServer` or `issuer` (+ optionally `jwksUri`). */
 export interface McpServerOptions {
@@ -68,7 +69,33 @@ export interface McpServerOptions {
   readonly transport?: McpTransportMode;
   /** Status of a POST to the MCP URL in `sse` mode: 405 (default, with `Allow: GET`) or 404 (`not_found`). */
   readonly ssePostStatus?: 404 | 405;
+  /**
+   * What the resource says about DPoP (default `supported`): `supported` lists `dpop_signing_alg_values_supported`
+   * in its metadata and challenges with both schemes; `required` also sets `dpop_bound_access_tokens_required` and
+   * refuses Bearer; `bearer-only` says nothing about DPoP and answers the `DPoP` scheme (and DPoP-bound tokens)
+   * with 401 `invalid_token`, as the SDK 1.x `requireBearerAuth` does. See {@link DpopMode}.
+   */
+  readonly dpop?: DpopMode;
+  /**
+   * Checks tokens instead of the JWT verifier (the provider zoo: opaque tokens looked up at their AS, a provider's
+   * own audience or scheme rules). Gets this server's resource URL once it is known.
+   */
+  readonly verifier?: (resource: string) => TokenVerifier;
+  /** How the provider spells the MCP scopes (challenges, metadata, step-up); default the test bed's names. */
+  readonly scopes?: ScopeVocabulary;
+  /** `authorization_servers` of the metadata (default: the issuer). */
+  readonly authorizationServers?: readonly string[];
+  /** Rewrites the RFC 9728 document, or `false` for a resource that publishes none (404). */
+  readonly metadata?: ResourceGateOptions['metadata'];
+  /** `resource_name` of the metadata and the MCP server name (default `Keyport test bed`). */
+  readonly resourceName?: string;
 }
+
+/**
+ * The protocol era(s) a test MCP server speaks: `legacy` = the 2025-11-25 wire (`initialize`, sessions; the SDK 1.x
+ * server), `modern` = only the 2026-07-28 stateless wire, `dual` = both (the SDK v2 servers, see mcp-server-v2.ts).
+ */
+export type McpEra = 'legacy' | 'modern' | 'dual';
 
 /** The MCP transports {@link startMcpServer} can serve (see {@link McpServerOptions.transport}). */
 export type McpTransportMode = 'streamable-http' | 'sse' | 'both';
@@ -89,6 +116,8 @@ export interface McpRequestRecord {
   /** `params.name` of a `tools/call`. */
   readonly toolName: string | undefined;
   readonly sessionId: string | undefined;
+  /** The `MCP-Protocol-Version` request header, when sent. */
+  readonly protocolVersion: string | undefined;
   /** The token's `sub` when the request was authorized. */
   readonly subject: string | undefined;
   readonly time: number;
@@ -102,6 +131,7 @@ export interface McpLogFilter {
   readonly rpcMethod?: string;
   readonly toolName?: string;
   readonly subject?: string;
+  readonly protocolVersion?: string;
 }
 
 /** A running protected MCP server. */
@@ -116,6 +146,10 @@ export interface McpTestServer {
   readonly issuer: string;
   /** The transport(s) served. */
   readonly transport: McpTransportMode;
+  /** The protocol era(s) served (`legacy` for this SDK 1.x server). */
+  readonly era: McpEra;
+  /** What the resource says about DPoP. */
+  readonly dpop: DpopMode;
   /** `${origin}/sse`, the legacy HTTP+SSE stream URL, when that transport is served (`sse`, `both`); else undefined. */
   readonly sseUrl: string | undefined;
   /** Every request seen, oldest first (live view). */
@@ -164,9 +198,21 @@ export async function startMcpServer(options: McpServerOptions): Promise<McpTest
   const legacy = mode !== 'streamable-http';
   if (legacy && resourcePath === LEGACY_MESSAGES_PATH) throw new TypeError(`resourcePath ${LEGACY_MESSAGES_PATH} is taken by the legacy SSE transport`);
   if (mode === 'both' && resourcePath === LEGACY_SSE_PATH) throw new TypeError(`resourcePath ${LEGACY_SSE_PATH} is taken by the legacy SSE transport`);
-  const keys: JWTVerifyGetKey = options.authServer
-    ? createLocalJWKSet({ keys: [...options.authServer.jwks.keys] })
-    : createRemoteJWKSet(new URL(options.jwksUri ?? (await discoverJwksUri(issuer))));
+  const dpop = options.dpop ?? 'supported';
+  const keys: JWTVerifyGetKey | undefined = options.verifier
+    ? undefined
+    : options.authServer
+      ? createLocalJWKSet({ keys: [...options.authServer.jwks.keys] })
+      : createRemoteJWKSet(new URL(options.jwksUri ?? (await discoverJwksUri(issuer))));
+  const resourceName = options.resourceName ?? 'Keyport test bed';
+  const gate = createResourceGate({
+    dpop,
+    challengeScope,
+    authorizationServers: () => options.authorizationServers ?? [issuer],
+    resourceName,
+    ...(options.scopes ? { scopes: options.scopes } : {}),
+    ...(options.metadata !== undefined ? { metadata: options.metadata } : {}),
+  });
 
   const log: MutableRecord[] = [];
   const sessions = new Map<string, Session>();
@@ -194,6 +240,7 @@ export async function startMcpServer(options: McpServerOptions): Promise<McpTest
       rpcMethods: [],
       toolName: undefined,
       sessionId: headerValue(req, 'mcp-session-id'),
+      protocolVersion: headerValue(req, 'mcp-protocol-version'),
       subject: undefined,
       time: Date.now(),
     };
@@ -204,15 +251,10 @@ export async function startMcpServer(options: McpServerOptions): Promise<McpTest
 
     if (requestUrl.pathname === `/.well-known/oauth-protected-resource${resourcePath}` || requestUrl.pathname === '/.well-known/oauth-protected-resource') {
       if (req.method !== 'GET' && req.method !== 'HEAD') return sendJson(res, 405, { error: 'method_not_allowed' });
+      const document = gate.metadata(url);
+      if (!document) return sendJson(res, 404, { error: 'not_found' });
       res.setHeader('Access-Control-Allow-Origin', '*');
-      return sendJson(res, 200, {
-        resource: url,
-        authorization_servers: [issuer],
-        scopes_supported: [...MCP_SCOPES],
-        bearer_methods_supported: ['header'],
-        resource_name: 'Keyport test bed',
-        dpop_signing_alg_values_supported: [...DPOP_ALGS],
-      });
+      return sendJson(res, 200, document);
     }
     const path = requestUrl.pathname;
     const legacyStream = legacy && (path === LEGACY_SSE_PATH || (mode === 'sse' && path === resourcePath));
@@ -231,13 +273,7 @@ export async function startMcpServer(options: McpServerOptions): Promise<McpTest
     if (legacyMessages) record.sessionId = requestUrl.searchParams.get('sessionId') ?? undefined;
 
     const outcome = await verify!(req, requestUrl);
-    if (!outcome.ok) {
-      res.setHeader(
-        'WWW-Authenticate',
-        formatChallenge({ scheme: outcome.scheme, resourceMetadata: resourceMetadataUrl, scope: challengeScope, error: outcome.error, description: outcome.description }),
-      );
-      return sendJson(res, 401, { error: outcome.error ?? 'unauthorized', error_description: outcome.description ?? 'authorization required' });
-    }
+    if (!outcome.ok) return gate.unauthorized(res, outcome, resourceMetadataUrl);
     const token = outcome.token;
     record.subject = token.subject;
 
@@ -248,29 +284,13 @@ export async function startMcpServer(options: McpServerOptions): Promise<McpTest
       } catch {
         return sendJson(res, 400, { jsonrpc: '2.0', error: { code: -32700, message: 'Parse error' }, id: null });
       }
-      const messages = (Array.isArray(body) ? body : [body]) as { method?: unknown; params?: { name?: unknown } }[];
-      record.rpcMethods = messages.map((m) => (typeof m?.method === 'string' ? m.method : '')).filter(Boolean);
-      for (const message of messages) {
-        if (message?.method !== 'tools/call' || typeof message.params?.name !== 'string') continue;
-        record.toolName = message.params.name;
-        const needed = TOOL_SCOPES[message.params.name];
-        if (needed && !token.scopes.includes(needed)) {
-          res.setHeader(
-            'WWW-Authenticate',
-            formatChallenge({
-              scheme: token.jkt ? 'DPoP' : 'Bearer',
-              resourceMetadata: resourceMetadataUrl,
-              scope: needed,
-              error: 'insufficient_scope',
-              description: `${message.params.name} requires ${needed}`,
-            }),
-          );
-          return sendJson(res, 403, { error: 'insufficient_scope', error_description: `${message.params.name} requires ${needed}` });
-        }
-      }
+      const rpc = summarizeRpc(body);
+      record.rpcMethods = rpc.methods;
+      record.toolName = rpc.toolName;
+      if (gate.stepUp(res, token, rpc, resourceMetadataUrl)) return;
     }
 
-    (req as IncomingMessage & { auth?: unknown }).auth = authInfo(outcome.raw, token, url);
+    (req as IncomingMessage & { auth?: unknown }).auth = authInfoFor(outcome.raw, token, url, gate.callerScopes(token));
     if (legacyStream) return openLegacyStream(res, record);
     if (legacyMessages) {
       const session = record.sessionId ? sseSessions.get(record.sessionId) : undefined;
@@ -294,7 +314,7 @@ export async function startMcpServer(options: McpServerOptions): Promise<McpTest
       return sendJson(res, 400, { jsonrpc: '2.0', error: { code: -32000, message: 'Bad Request: no valid session ID provided' }, id: null });
     }
 
-    const mcp = createTestBedMcpServer(state, { name: 'keyport-testbed', version: '1.0.0', issuer, resource: url });
+    const mcp = createTestBedMcpServer(state, { name: 'keyport-testbed', version: '1.0.0', issuer, resource: url, title: resourceName });
     const transport: StreamableHTTPServerTransport = new StreamableHTTPServerTransport({
       sessionIdGenerator: () => randomUUID(),
       ...(resumable ? { eventStore: createEventStore() } : {}),
@@ -319,7 +339,7 @@ export async function startMcpServer(options: McpServerOptions): Promise<McpTest
 
   /** Legacy HTTP+SSE: one McpServer per GET stream; the SDK writes the `endpoint` event first. */
   async function openLegacyStream(res: ServerResponse, record: MutableRecord): Promise<void> {
-    const mcp = createTestBedMcpServer(state, { name: 'keyport-testbed', version: '1.0.0', issuer, resource: url });
+    const mcp = createTestBedMcpServer(state, { name: 'keyport-testbed', version: '1.0.0', issuer, resource: url, title: resourceName });
     const transport = new SSEServerTransport(LEGACY_MESSAGES_PATH, res);
     const id = transport.sessionId;
     record.sessionId = id;
@@ -346,7 +366,7 @@ export async function startMcpServer(options: McpServerOptions): Promise<McpTest
     origin = `http://127.0.0.1:${options.advertisedPort ?? port}`;
     url = `${origin}${resourcePath}`;
     resourceMetadataUrl = `${origin}/.well-known/oauth-protected-resource${resourcePath}`;
-    verify ??= createTokenVerifier({ issuer, audience: url, keys });
+    verify ??= options.verifier ? options.verifier(url) : createTokenVerifier({ issuer, audience: url, keys: keys!, dpop });
     options.authServer?.addResource(url);
   };
   const stop = async () => {
@@ -376,6 +396,8 @@ export async function startMcpServer(options: McpServerOptions): Promise<McpTest
     },
     issuer,
     transport: mode,
+    era: 'legacy',
+    dpop,
     get sseUrl() {
       return legacy ? `${origin}${LEGACY_SSE_PATH}` : undefined;
     },
@@ -387,7 +409,7 @@ export async function startMcpServer(options: McpServerOptions): Promise<McpTest
       return server.listening;
     },
     state,
-    count: (filter = {}) => log.filter((record) => matches(record, filter)).length,
+    count: (filter = {}) => log.filter((record) => matchesMcpRecord(record, filter)).length,
     clearLog: () => {
       log.length = 0;
     },
@@ -401,28 +423,16 @@ export async function startMcpServer(options: McpServerOptions): Promise<McpTest
   };
 }
 
-function matches(record: McpRequestRecord, filter: McpLogFilter): boolean {
+/** Whether a logged request matches a {@link McpLogFilter} (shared with the SDK v2 servers' logs). */
+export function matchesMcpRecord(record: McpRequestRecord, filter: McpLogFilter): boolean {
   if (filter.method !== undefined && record.method !== filter.method) return false;
   if (filter.path !== undefined && record.path !== filter.path) return false;
   if (filter.status !== undefined && record.status !== filter.status) return false;
   if (filter.rpcMethod !== undefined && !record.rpcMethods.includes(filter.rpcMethod)) return false;
   if (filter.toolName !== undefined && record.toolName !== filter.toolName) return false;
   if (filter.subject !== undefined && record.subject !== filter.subject) return false;
+  if (filter.protocolVersion !== undefined && record.protocolVersion !== filter.protocolVersion) return false;
   return true;
-}
-
-/** The SDK's `AuthInfo`, with the caller for the tools under `extra.caller`. */
-function authInfo(raw: string, token: VerifiedToken, resource: string) {
-  return {
-    token: raw,
-    clientId: token.clientId,
-    scopes: [...token.scopes],
-    expiresAt: token.expiresAt,
-    resource: new URL(resource),
-    extra: {
-      caller: { sub: token.subject, clientId: token.clientId, scopes: token.scopes, expiresAt: token.expiresAt, claims: token.claims },
-    },
-  };
 }
 
 function isInitialize(body: unknown): boolean {
@@ -435,14 +445,8 @@ function headerValue(req: IncomingMessage, name: string): string | undefined {
   return Array.isArray(value) ? value[0] : value;
 }
 
-function sendJson(res: ServerResponse, status: number, body: unknown): void {
-  res.statusCode = status;
-  res.setHeader('Content-Type', 'application/json');
-  res.setHeader('Cache-Control', 'no-store');
-  res.end(JSON.stringify(body));
-}
-
-async function discoverJwksUri(issuer: string): Promise<string> {
+/** The `jwks_uri` of an issuer's RFC 8414 metadata (for a server started with only an issuer). */
+export async function discoverJwksUri(issuer: string): Promise<string> {
   const response = await fetch(new URL('/.well-known/oauth-authorization-server', issuer));
   if (!response.ok) throw new Error(`cannot read authorization server metadata of ${issuer}: HTTP ${response.status}`);
   const metadata = (await response.json()) as { jwks_uri?: unknown };

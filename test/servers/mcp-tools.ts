@@ -60,12 +60,14 @@ export interface ServerFacts {
   readonly version: string;
   readonly issuer: string;
   readonly resource: string;
+  /** Human-readable server title (default `Keyport test bed`). */
+  readonly title?: string;
 }
 
 /** Builds one `McpServer` (one per session: an SDK server object serves exactly one transport). */
 export function createTestBedMcpServer(state: TestBedState, facts: ServerFacts): McpServer {
   const server = new McpServer(
-    { name: facts.name, version: facts.version, title: 'Keyport test bed' },
+    { name: facts.name, version: facts.version, title: facts.title ?? 'Keyport test bed' },
     { capabilities: { logging: {} }, instructions: 'Keyport test bed: a protected MCP server for OAuth testing.' },
   );
 
@@ -362,13 +364,15 @@ function text(value: string): CallToolResult {
   return { content: [{ type: 'text', text: value }] };
 }
 
-function mapFor<V>(map: Map<string, Map<string, V>>, key: string): Map<string, V> {
+/** The inner map of one user (created on first use); shared with the SDK v2 servers' tools. */
+export function mapFor<V>(map: Map<string, Map<string, V>>, key: string): Map<string, V> {
   let inner = map.get(key);
   if (!inner) map.set(key, (inner = new Map()));
   return inner;
 }
 
-function dataFor(state: TestBedState, sub: string): Map<string, string> {
+/** A user's key/value data, seeded with two entries on first use; shared with the SDK v2 servers' tools. */
+export function dataFor(state: TestBedState, sub: string): Map<string, string> {
   const existing = state.data.get(sub);
   if (existing) return existing;
   const seeded = new Map([
@@ -379,7 +383,8 @@ function dataFor(state: TestBedState, sub: string): Map<string, string> {
   return seeded;
 }
 
-function sleep(ms: number, signal: AbortSignal): Promise<void> {
+/** Waits `ms`, or less when `signal` aborts (a cancelled tool stops early). */
+export function sleep(ms: number, signal: AbortSignal): Promise<void> {
   return new Promise((resolve) => {
     if (signal.aborted) return resolve();
     const timer = setTimeout(done, ms);

@@ -155,6 +155,14 @@ function mcpPost(headers: Record<string, string>, body: unknown): Promise<Respon
   });
 }
 
+/**
+ * The 401 of a resource that supports DPoP (the default `dpop: 'supported'`): a Bearer challenge, then a DPoP one
+ * with the accepted algorithms (two header lines, which fetch joins with ", ").
+ */
+function bothSchemes(resourceMetadata: string, scope: string): string {
+  return `Bearer resource_metadata="${resourceMetadata}", scope="${scope}", DPoP resource_metadata="${resourceMetadata}", scope="${scope}", algs="ES256 EdDSA Ed25519 RS256 PS256"`;
+}
+
 const initialize = {
   jsonrpc: '2.0',
   id: 1,
@@ -480,12 +488,10 @@ describe('browser-agent script (a --browser-command stand-in)', () => {
 });
 
 describe('protected MCP server', () => {
-  it('challenges a request without a token with resource_metadata and scope', async () => {
+  it('challenges a request without a token with resource_metadata and scope, in both schemes (DPoP supported)', async () => {
     const response = await mcpPost({}, initialize);
     expect(response.status).toBe(401);
-    expect(response.headers.get('www-authenticate')).toBe(
-      `Bearer resource_metadata="${bed.mcpServer.resourceMetadataUrl}", scope="mcp:read mcp:write"`,
-    );
+    expect(response.headers.get('www-authenticate')).toBe(bothSchemes(bed.mcpServer.resourceMetadataUrl, 'mcp:read mcp:write'));
   });
 
   it('answers invalid_token for a token it cannot verify', async () => {
@@ -586,7 +592,7 @@ describe('MCP server options', () => {
       bed.authServer.addResource(other.url);
       expect(other.resourceMetadataUrl).toBe(`${other.origin}/.well-known/oauth-protected-resource/other/mcp`);
       const unauthenticated = await fetch(other.url, { method: 'POST' });
-      expect(unauthenticated.headers.get('www-authenticate')).toBe(`Bearer resource_metadata="${other.resourceMetadataUrl}", scope="mcp:read"`);
+      expect(unauthenticated.headers.get('www-authenticate')).toBe(bothSchemes(other.resourceMetadataUrl, 'mcp:read'));
       const tokens = await login('bob', 'secret456', { resource: other.url, scope: 'mcp:read' });
       const response = await fetch(other.url, {
         method: 'POST',
@@ -620,7 +626,7 @@ describe('legacy HTTP+SSE transport (2024-11-05)', () => {
       expect(post.headers.get('allow')).toBe('GET');
       const unauthenticated = await fetch(legacy.url, { headers: { Accept: 'text/event-stream' } });
       expect(unauthenticated.status).toBe(401);
-      expect(unauthenticated.headers.get('www-authenticate')).toBe(`Bearer resource_metadata="${legacy.resourceMetadataUrl}", scope="mcp:read mcp:write"`);
+      expect(unauthenticated.headers.get('www-authenticate')).toBe(bothSchemes(legacy.resourceMetadataUrl, 'mcp:read mcp:write'));
       const metadata = (await (await fetch(legacy.resourceMetadataUrl)).json()) as { resource: string };
       expect(metadata.resource).toBe(legacy.url);
 
