@@ -5,7 +5,7 @@
  */
 import { createKeyportCore } from '../core.ts';
 import type { KeyportCore } from '../core.ts';
-import { resolveDataDir } from '../config/paths.ts';
+import { resolveDataDir } from '../fs/paths.ts';
 import { addServerFromInput, buildServer, findServer } from '../config/servers.ts';
 import type { ServerConfig } from '../config/schema.ts';
 import { ConfigStore } from '../config/store.ts';

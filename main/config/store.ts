@@ -4,46 +4,22 @@
  * the folder) and every change is a locked read-modify-write, so the app and the CLI can edit the list at once
  * without losing each other's changes.
  */
-import { createHash, randomBytes } from 'node:crypto';
+import { createHash } from 'node:crypto';
 import { promises as fs } from 'node:fs';
-import { basename, dirname, join } from 'node:path';
 import { ConfigError } from './errors.ts';
-import { withFileLock } from './file-lock.ts';
-import { serversFile } from './paths.ts';
+import { writeFileAtomic } from '../fs/atomic-write.ts';
+import { withFileLock } from '../fs/file-lock.ts';
+import { serversFile } from '../fs/paths.ts';
 import { CONFIG_VERSION, configFileSchema, serverConfigSchema } from './schema.ts';
 import type { ConfigFile, ServerConfig } from './schema.ts';
+
+/** Kept for callers that import it from here; it lives in main/fs/. */
+export { writeFileAtomic };
 
 /** What an update callback returns: the new list and a value for the caller. */
 export interface ConfigChange<T> {
   readonly servers: readonly ServerConfig[];
   readonly result: T;
-}
-
-/** Writes `text` to `file` atomically: a temp file in the same folder, fsync, rename over, fsync the folder. */
-export async function writeFileAtomic(file: string, text: string, mode = 0o600): Promise<void> {
-  const dir = dirname(file);
-  const temp = join(dir, `.${basename(file)}.${process.pid}-${randomBytes(6).toString('hex')}.tmp`);
-  const handle = await fs.open(temp, 'wx', mode);
-  try {
-    await handle.writeFile(text, 'utf8');
-    await handle.sync();
-  } finally {
-    await handle.close();
-  }
-  try {
-    await fs.rename(temp, file);
-  } catch (err) {
-    await fs.rm(temp, { force: true });
-    throw err;
-  }
-  if (process.platform !== 'win32') {
-    const dirHandle = await fs.open(dir, 'r');
-    try {
-      await dirHandle.sync();
-    } finally {
-      await dirHandle.close();
-    }
-  }
 }
 
 /** The server list of one data directory. */

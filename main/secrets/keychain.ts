@@ -7,7 +7,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, resolve } from 'node:path';
-import { withFileLock } from '../config/file-lock.ts';
+import { withFileLock } from '../fs/file-lock.ts';
 import { classifyKeychainFailure, KeychainError, keychainError } from './errors.ts';
 import type { SecretItem, SecretStore } from './store.ts';
 

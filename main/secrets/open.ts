@@ -3,7 +3,7 @@
  * the directory's service name, typed records on it, and the engine's credential store and refresh lock.
  */
 import { join } from 'node:path';
-import { defaultDataDir, refreshLockDir } from '../config/paths.ts';
+import { defaultDataDir, refreshLockDir } from '../fs/paths.ts';
 import { KeychainCredentialStore } from './credential-store.ts';
 import { KeychainSecretStore, serviceNameFor } from './keychain.ts';
 import { SecretRecords } from './records.ts';

@@ -6,9 +6,9 @@
 import { createHash } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { withFileLock } from '../config/file-lock.ts';
-import type { FileLockOptions } from '../config/file-lock.ts';
-import { refreshLockDir } from '../config/paths.ts';
+import { withFileLock } from '../fs/file-lock.ts';
+import type { FileLockOptions } from '../fs/file-lock.ts';
+import { refreshLockDir } from '../fs/paths.ts';
 import type { RefreshLock } from '../oauth/store.ts';
 
 /** The lock file of one token family (a hash: family keys contain URLs). */

@@ -11,9 +11,9 @@
 import { mkdirSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { z } from 'zod';
-import { withFileLock } from '../config/file-lock.ts';
-import { refreshLockDir } from '../config/paths.ts';
-import { writeFileAtomic } from '../config/store.ts';
+import { withFileLock } from '../fs/file-lock.ts';
+import { refreshLockDir } from '../fs/paths.ts';
+import { writeFileAtomic } from '../fs/atomic-write.ts';
 import { tokenSetKeyString } from '../oauth/store.ts';
 import type { TokenSetKey } from '../oauth/store.ts';
 

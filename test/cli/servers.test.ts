@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
-import { defaultDataDir } from '../../main/config/paths.ts';
+import { defaultDataDir } from '../../main/fs/paths.ts';
 import { KeychainSecretStore, serviceNameFor } from '../../main/secrets/keychain.ts';
 import { runBin, runCli } from './helpers.ts';
 

@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
-import { defaultDataDir, resolveDataDir } from '../../main/config/paths.ts';
+import { defaultDataDir, resolveDataDir } from '../../main/fs/paths.ts';
 import { addServerFromInput, buildServer, findServer, removeServer, updateServerFromInput } from '../../main/config/servers.ts';
 import { ConfigStore } from '../../main/config/store.ts';
 import { toServerViewBase } from '../../main/config/schema.ts';

@@ -4,7 +4,7 @@ import { hostname, tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
-import { LockTimeoutError, withFileLock } from '../../main/config/file-lock.ts';
+import { LockTimeoutError, withFileLock } from '../../main/fs/file-lock.ts';
 import { FileRefreshLock, refreshLockFile } from '../../main/secrets/refresh-lock.ts';
 
 const child = fileURLToPath(new URL('./lock-child.ts', import.meta.url));
