@@ -4,7 +4,7 @@
  * stream of auth events that drive the status machine. Anything the engine cannot resolve comes back either as a
  * thrown error whose `code` names the challenge, or as a 401/403 response, which this module turns into one.
  */
-import type { FetchLike } from '@modelcontextprotocol/sdk/shared/transport.js';
+import type { FetchLike } from '@modelcontextprotocol/client';
 import { readChallenge } from '../oauth/www-authenticate.ts';
 import type { ServerStatus } from '../../preload/contract.ts';
 

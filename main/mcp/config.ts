@@ -4,6 +4,7 @@
  * resolved by the caller before a config reaches this layer and never leave main.
  */
 import type { FetchLike, AuthorizedFetchFactory } from './auth.ts';
+import type { EraCacheSeam } from './era.ts';
 import type { ElicitationRequestView, ElicitationResponseView } from './views.ts';
 
 /** An MCP server over HTTP. `streamable-http` falls back to legacy HTTP+SSE when the first POST gets a 4xx. */
@@ -62,4 +63,11 @@ export interface ConnectionOptions {
   readonly reconnect?: ReconnectPolicy | false;
   /** The clock (status timestamps, durations). */
   readonly now?: () => number;
+  /**
+   * How an HTTP server's protocol era is chosen: `'auto'` (default) probes with `server/discover` and falls back to
+   * `initialize`; `'legacy'` always speaks the 2025-11-25 wire. Stdio servers always use `'legacy'` (see README).
+   */
+  readonly versionNegotiation?: 'auto' | 'legacy';
+  /** Where the era verdict of each HTTP server is remembered between starts (non-secret); absent, only in memory. */
+  readonly eraCache?: EraCacheSeam;
 }

@@ -2,13 +2,7 @@
  * SDK results → plain view data. Copies only the fields the views declare, so nothing unexpected (class
  * instances, `_meta` blobs, server-invented keys) reaches the renderer.
  */
-import type {
-  ContentBlock,
-  Prompt,
-  Resource,
-  ResourceTemplate,
-  Tool,
-} from '@modelcontextprotocol/sdk/types.js';
+import type { ContentBlock, Prompt, Resource, ResourceTemplateType as ResourceTemplate, Tool } from '@modelcontextprotocol/client';
 import type {
   ContentAnnotationsView,
   ContentView,

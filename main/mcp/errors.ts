@@ -2,9 +2,7 @@
  * Typed errors of the MCP connection layer. Callers (IPC, CLI, UI) branch on `code`, never on the message; every
  * message says what the user can do next and never contains a token or a secret.
  */
-import { ErrorCode, McpError } from '@modelcontextprotocol/sdk/types.js';
-import { StreamableHTTPError } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
-import { SseError } from '@modelcontextprotocol/sdk/client/sse.js';
+import { ProtocolError, ProtocolErrorCode, SdkError, SdkErrorCode, SdkHttpError, SseError } from '@modelcontextprotocol/client';
 import { localFailureOf } from '../errors.ts';
 
 /** Every stable error code this layer raises. */
@@ -155,10 +153,22 @@ export function isNotDelivered(err: unknown): boolean {
   return code === 'ECONNREFUSED' || code === 'ENOTFOUND' || code === 'EAI_AGAIN';
 }
 
+/** The HTTP status an SDK transport error carries, if any. */
+export function httpStatusOf(err: unknown): number | undefined {
+  if (err instanceof SdkHttpError) return err.status;
+  if (err instanceof SseError) return err.code;
+  return undefined;
+}
+
+/** True when the SDK reports that the connection itself closed (the process exited, the stream ended). */
+export function isConnectionClosed(err: unknown): boolean {
+  return err instanceof SdkError && err.code === SdkErrorCode.ConnectionClosed;
+}
+
 /** True when the server forgot our session (restarted): a 404 on a request that carried `Mcp-Session-Id`. */
 export function isSessionLost(err: unknown): boolean {
   return (
-    (err instanceof StreamableHTTPError && err.code === 404) ||
+    (err instanceof SdkHttpError && err.status === 404) ||
     // the legacy SSE transport reports an unknown session as a plain Error
     (err instanceof Error && /^Error POSTing to endpoint \(HTTP 404\)/.test(err.message)) ||
     isMcpConnectionError(err, 'not_connected')
@@ -213,50 +223,18 @@ export function toMcpError(err: unknown, ctx: ErrorContext = {}): McpConnectionE
   if (ctx.cancelled === true || (err instanceof Error && err.name === 'AbortError')) {
     return new McpConnectionError('cancelled', `${what} was cancelled.`, { cause: err });
   }
-  if (err instanceof McpError) {
-    if (err.code === ErrorCode.RequestTimeout) {
-      return new McpConnectionError(
-        'timeout',
-        `${what} got no answer from ${host}${ctx.timeoutMs !== undefined ? ` within ${Math.round(ctx.timeoutMs / 1000)} s` : ''}. Check that the server is running, then retry.`,
-        { cause: err, rpcCode: err.code },
-      );
-    }
-    if (err.code === ErrorCode.ConnectionClosed) {
-      return new McpConnectionError('server_unreachable', `The connection to ${host} closed. Keyport will reconnect; retry in a moment.`, {
-        cause: err,
-        rpcCode: err.code,
-      });
-    }
-    if (err.code === ErrorCode.MethodNotFound) {
-      return new McpConnectionError('unsupported', `${host} does not support this request.`, { cause: err, rpcCode: err.code });
-    }
-    if (ctx.tool !== undefined) {
-      if (err.code === ErrorCode.InvalidParams) {
-        return new McpConnectionError('tool_error', `${host} rejected the call to "${ctx.tool}" (invalid parameters or unknown tool). Refresh the tool list and check the arguments.`, {
-          cause: err,
-          rpcCode: err.code,
-          tool: ctx.tool,
-        });
-      }
-      return new McpConnectionError('tool_error', `The tool "${ctx.tool}" failed on ${host} (error ${err.code}). Retry, or report it to the server's maintainer.`, {
-        cause: err,
-        rpcCode: err.code,
-        tool: ctx.tool,
-      });
-    }
-    if (err.code === ErrorCode.ParseError || err.code === ErrorCode.InvalidRequest) {
-      return new McpConnectionError('protocol_error', `${host} could not understand Keyport's request (error ${err.code}). Check that the server supports this MCP version.`, {
-        cause: err,
-        rpcCode: err.code,
-      });
-    }
-    return new McpConnectionError('server_error', `${host} answered with an error (${err.code}). Retry, or check the server's logs.`, {
-      cause: err,
-      rpcCode: err.code,
-    });
+  if (err instanceof SdkError && err.code === SdkErrorCode.EraNegotiationFailed && !(err instanceof SdkHttpError) && err.cause !== undefined && err.cause !== err) {
+    // The era probe failed for a reason of its own (the network, a reply that is not MCP): that reason is the error.
+    return toMcpError(err.cause, ctx);
   }
-  if (err instanceof StreamableHTTPError || err instanceof SseError) {
-    const status = err.code;
+  if (err instanceof SdkError && !(err instanceof SdkHttpError)) {
+    const mapped = fromSdkError(err, host, what, ctx);
+    if (mapped !== undefined) return mapped;
+  }
+  if (err instanceof ProtocolError) return fromProtocolError(err, host, ctx);
+  const httpStatus = httpStatusOf(err);
+  if (err instanceof SdkHttpError || err instanceof SseError) {
+    const status = httpStatus;
     if (status === 401) {
       return new McpConnectionError('needs_sign_in', `${host} needs you to sign in. Sign in, then connect again.`, { status, cause: err });
     }
@@ -291,8 +269,62 @@ export function toMcpError(err: unknown, ctx: ErrorContext = {}): McpConnectionE
   if (err instanceof Error && /protocol version is not supported/i.test(err.message)) {
     return new McpConnectionError('protocol_error', `${host} speaks an MCP version Keyport does not support. Update the server or Keyport.`, { cause: err });
   }
-  if (err instanceof Error && /does not support/i.test(err.message)) {
+  if (err instanceof Error && /does not support|not supported by protocol/i.test(err.message)) {
     return new McpConnectionError('unsupported', `${host} does not offer this feature.`, { cause: err });
   }
   return new McpConnectionError('protocol_error', `${what} to ${host} failed unexpectedly. Reconnect, and check the server's logs if it happens again.`, { cause: err });
+}
+
+/** The SDK's own (local) failures: timeouts, a closed connection, a capability the server lacks, a reply of the wrong shape. */
+function fromSdkError(err: SdkError, host: string, what: string, ctx: ErrorContext): McpConnectionError | undefined {
+  switch (err.code) {
+    case SdkErrorCode.RequestTimeout:
+      return new McpConnectionError(
+        'timeout',
+        `${what} got no answer from ${host}${ctx.timeoutMs !== undefined ? ` within ${Math.round(ctx.timeoutMs / 1000)} s` : ''}. Check that the server is running, then retry.`,
+        { cause: err },
+      );
+    case SdkErrorCode.ConnectionClosed:
+    case SdkErrorCode.SendFailed:
+      return new McpConnectionError('server_unreachable', `The connection to ${host} closed. Keyport will reconnect; retry in a moment.`, { cause: err });
+    case SdkErrorCode.NotConnected:
+      return new McpConnectionError('not_connected', `Keyport is not connected to ${host}. Wait for it to reconnect, or connect again.`, { cause: err });
+    case SdkErrorCode.CapabilityNotSupported:
+    case SdkErrorCode.MethodNotSupportedByProtocolVersion:
+      return new McpConnectionError('unsupported', `${host} does not offer this feature.`, { cause: err });
+    case SdkErrorCode.ClientHttpUnexpectedContent:
+      return new McpConnectionError('not_mcp_server', `${host} does not answer as an MCP server at this address. Check the URL (it usually ends in /mcp or /sse).`, { cause: err });
+    case SdkErrorCode.InvalidResult:
+    case SdkErrorCode.ListPaginationExceeded:
+    case SdkErrorCode.InputRequiredRoundsExceeded:
+    case SdkErrorCode.UnsupportedResultType:
+      return new McpConnectionError('protocol_error', `${host} sent an answer Keyport cannot use (${err.code}). Report it to the server's maintainer.`, { cause: err });
+    default:
+      // EraNegotiationFailed and the rest: the cause (a network failure, a 5xx) decides below.
+      return undefined;
+  }
+}
+
+/** A JSON-RPC error the server answered with. */
+function fromProtocolError(err: ProtocolError, host: string, ctx: ErrorContext): McpConnectionError {
+  const details = { cause: err, rpcCode: err.code };
+  if (err.code === ProtocolErrorCode.UnsupportedProtocolVersion) {
+    return new McpConnectionError('protocol_error', `${host} speaks an MCP version Keyport does not support. Update the server or Keyport.`, details);
+  }
+  if (err.code === ProtocolErrorCode.MethodNotFound) {
+    return new McpConnectionError('unsupported', `${host} does not support this request.`, details);
+  }
+  if (ctx.tool !== undefined) {
+    if (err.code === ProtocolErrorCode.InvalidParams) {
+      return new McpConnectionError('tool_error', `${host} rejected the call to "${ctx.tool}" (invalid parameters or unknown tool). Refresh the tool list and check the arguments.`, {
+        ...details,
+        tool: ctx.tool,
+      });
+    }
+    return new McpConnectionError('tool_error', `The tool "${ctx.tool}" failed on ${host} (error ${err.code}). Retry, or report it to the server's maintainer.`, { ...details, tool: ctx.tool });
+  }
+  if (err.code === ProtocolErrorCode.ParseError || err.code === ProtocolErrorCode.InvalidRequest) {
+    return new McpConnectionError('protocol_error', `${host} could not understand Keyport's request (error ${err.code}). Check that the server supports this MCP version.`, details);
+  }
+  return new McpConnectionError('server_error', `${host} answered with an error (${err.code}). Retry, or check the server's logs.`, details);
 }

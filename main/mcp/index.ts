@@ -6,6 +6,7 @@ export { createConnectionManager } from './manager.ts';
 export type { ConnectionManager, ConnectionManagerOptions, ManagerEvent } from './manager.ts';
 export { createConnection } from './connection.ts';
 export type { McpConnection, ConnectionEvent, CallToolOptions, RequestOptions } from './connection.ts';
+export type { EraCacheSeam, EraVerdict } from './era.ts';
 export { defaultReconnectPolicy } from './config.ts';
 export type {
   ConnectionOptions,

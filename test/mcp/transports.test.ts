@@ -65,7 +65,8 @@ describe('HTTP transports', () => {
     try {
       expect(await codeOf(conn.connect())).toBe('needs_sign_in');
       expect(conn.status()).toMatchObject({ state: 'needs-sign-in' });
-      expect(guarded.stats.methods.initialize).toBe(1);
+      // One POST (the era probe), refused: no retry over legacy HTTP+SSE.
+      expect(guarded.stats.requests).toBe(1);
     } finally {
       await conn.disconnect();
       await guarded.close();
