@@ -9,7 +9,7 @@ import { login, logout, status, token } from './cli/auth.ts';
 import { CliContext } from './cli/context.ts';
 import type { CliDeps } from './cli/context.ts';
 import { ExitCode, toCliFailure } from './cli/errors.ts';
-import { processIo } from './cli/io.ts';
+import { processIo, terminalSafeIo } from './cli/io.ts';
 import type { CliIo } from './cli/io.ts';
 import { call, tools } from './cli/mcp.ts';
 import { importCommand, serversAdd, serversList, serversRemove } from './cli/servers.ts';
@@ -52,11 +52,17 @@ async function dispatch(ctx: CliContext, parsed: ParsedArgs): Promise<void> {
   }
 }
 
-/** Runs one command line (argv without `node` and the script) and returns the exit code. */
-export async function main(argv: readonly string[], io: CliIo = processIo(), deps: CliDeps = {}): Promise<number> {
-  const json = argv.includes('--json');
+/**
+ * Runs one command line (argv without `node` and the script) and returns the exit code. Output goes through
+ * {@link terminalSafeIo}: human text shows control characters as inert escapes, `--json` stays parseable JSON.
+ */
+export async function main(argv: readonly string[], rawIo: CliIo = processIo(), deps: CliDeps = {}): Promise<number> {
+  let json = argv.includes('--json');
+  // The output boundary: every command writes through it, so no server-controlled character reaches the terminal raw.
+  const io = terminalSafeIo(rawIo, () => json);
   try {
     const parsed = parseCommandLine(argv);
+    json = parsed.json;
     const ctx = new CliContext(io, { json: parsed.json, ...(parsed.dataDir !== undefined && { dataDir: parsed.dataDir }) }, deps);
     await dispatch(ctx, parsed);
     return ExitCode.ok;

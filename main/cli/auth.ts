@@ -6,7 +6,7 @@ import type { ParsedArgs } from './args.ts';
 import { createBrowserOpener } from './browser.ts';
 import type { CliContext } from './context.ts';
 import { CliError, UsageError } from './errors.ts';
-import { formatTokenSet, relativeTime, table } from './format.ts';
+import { formatTokenSet, relativeTime, singleLine, table } from './format.ts';
 
 /** `login <server>`: prints the URL and waits for the browser; Ctrl-C cancels (callback closed, nothing stored). */
 export async function login(ctx: CliContext, parsed: ParsedArgs): Promise<void> {
@@ -49,7 +49,7 @@ export async function login(ctx: CliContext, parsed: ParsedArgs): Promise<void> 
       const access = view.tokens.find((t) => t.kind === 'access');
       const now = (ctx.deps.now ?? Date.now)();
       const expiry = access?.expiresAt === undefined ? '' : `, expires ${relativeTime(access.expiresAt, now)}`;
-      ctx.io.stdout(`Signed in to ${server.name} (issuer ${view.issuer}; scopes ${view.scopes.join(' ') || 'none'}${expiry}).`);
+      ctx.io.stdout(`Signed in to ${singleLine(server.name)} (issuer ${singleLine(view.issuer)}; scopes ${singleLine(view.scopes.join(' ')) || 'none'}${expiry}).`);
     }
   } catch (err) {
     if (controller.signal.aborted) throw new CliError('cancelled', 'Sign-in cancelled; nothing was stored.', 130);

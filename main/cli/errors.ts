@@ -47,9 +47,14 @@ export interface CliFailure {
   readonly exitCode: ExitCodeValue;
 }
 
-/** Collapses a message to one line (stderr carries exactly one line per failure). */
+/**
+ * Collapses a message to one line (stderr carries exactly one line per failure): every line break a terminal honours
+ * (LF, CR, VT, FF, NEL, U+2028/U+2029) becomes a space, so text a server put in a message cannot start a fake line.
+ * Other control characters are left to the output boundary (`terminalSafeIo`), which shows them as inert escapes;
+ * `--json` carries the message with its original characters, escaped by JSON.
+ */
 function oneLine(text: string): string {
-  return text.replace(/\s*\n\s*/g, ' ').trim();
+  return text.replace(/\s*[\n\r\v\f\u0085\u2028\u2029][\s\u0085]*/g, ' ').trim();
 }
 
 /** Maps any thrown value to the code, one-line message and exit code the CLI reports. */

@@ -1,7 +1,10 @@
 /**
  * The CLI's side effects, injected: output streams, stdin, environment, Ctrl-C. `processIo()` is the real one; tests
- * pass a recording one and run the CLI in-process.
+ * pass a recording one and run the CLI in-process. `terminalSafeIo()` is the output boundary every command writes
+ * through: no character a server controls can drive the terminal, whatever the command (issue 11 §3).
  */
+import { format } from 'node:util';
+import { jsonSafe, terminalSafe } from './terminal-text.ts';
 
 /** What the CLI needs from its process. */
 export interface CliIo {
@@ -16,8 +19,34 @@ export interface CliIo {
   readonly onInterrupt: (handler: () => void) => () => void;
 }
 
+/**
+ * Wraps an io so that everything written is safe for a terminal: stderr (always human) and human stdout show control
+ * and format characters as inert escapes (`\x1b`, `\u009b`); while `json()` is true (`--json`), stdout is JSON whose
+ * strings escape the same characters the JSON way (`\u001b`, `\u009b`), so it still parses to the original text.
+ * Newlines stay: a field that must stay on one line is escaped where it is formatted (`singleLine`, used by `table()`).
+ */
+export function terminalSafeIo(io: CliIo, json: () => boolean): CliIo {
+  return {
+    ...io,
+    stdout: (text) => io.stdout(json() ? jsonSafe(text) : terminalSafe(text)),
+    stderr: (text) => io.stderr(terminalSafe(text)),
+  };
+}
+
+/**
+ * Library chatter (`console.*` from a dependency) would bypass the boundary and, on stdout, break `--json`: in the
+ * real process it goes to stderr, made terminal-safe.
+ */
+function routeConsoleToSafeStderr(): void {
+  const write = (...args: unknown[]): void => {
+    process.stderr.write(`${terminalSafe(format(...args))}\n`);
+  };
+  for (const method of ['log', 'info', 'debug', 'warn', 'error', 'trace'] as const) console[method] = write;
+}
+
 /** The real process: stdout/stderr, stdin, `process.env`, SIGINT. */
 export function processIo(): CliIo {
+  routeConsoleToSafeStderr();
   return {
     stdout: (text) => process.stdout.write(`${text}\n`),
     stderr: (text) => process.stderr.write(`${text}\n`),
