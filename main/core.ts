@@ -4,6 +4,7 @@
  * (the browser opener, fetch, the clock) are injected by the host.
  */
 import type { FlowTraceView, ServerStatus } from '../preload/contract.ts';
+import { compatSettingsForEngine } from './config/compat-settings.ts';
 import { findServer } from './config/servers.ts';
 import type { ServerConfig } from './config/schema.ts';
 import { ConfigStore } from './config/store.ts';
@@ -112,6 +113,7 @@ export function createKeyportCore(options: KeyportCoreOptions): KeyportCore {
         ...(auth.preferredAuthorizationServer !== undefined && {
           preferredAuthorizationServer: auth.preferredAuthorizationServer,
         }),
+        ...compatSettingsForEngine(auth),
         ...(clientSecret !== undefined && { clientSecret }),
         ...(privateKeyPem !== undefined && { privateKeyPem }),
       };

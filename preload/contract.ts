@@ -56,7 +56,29 @@ export interface AuthSettingsView {
   readonly clientMetadataDocumentUrl?: string;
   readonly preferredAuthorizationServer?: string;
   readonly dpop: 'auto' | 'off';
+  // Compatibility settings for providers that bend the specs (issue 12); each is absent when not set.
+  /** The RFC 8707 `resource` value to send instead of the discovered resource (when the parameter is sent at all). */
+  readonly resourceOverride?: string;
+  /** An `audience` parameter for the authorization request (Auth0 issues a JWT for an API only with it). */
+  readonly audience?: string;
+  /** Extra authorization-request parameters (e.g. `access_type=offline`); never one Keyport sets itself. */
+  readonly authorizationParams?: Readonly<Record<string, string>>;
+  /** The redirect URI's host; default `127.0.0.1`. */
+  readonly callbackHost?: CallbackHostSetting;
+  /** The redirect URI's path; default `/callback`. */
+  readonly callbackPath?: string;
+  /** The issuer accepted when the server's documents disagree about it (compared exactly). */
+  readonly acceptedIssuer?: string;
+  /** For an authorization server that publishes no metadata: its authorization endpoint. */
+  readonly authorizationEndpoint?: string;
+  /** For an authorization server that publishes no metadata: its token endpoint. */
+  readonly tokenEndpoint?: string;
+  /** The authorization server supports PKCE S256 although its metadata does not say so. */
+  readonly assumePkceS256?: boolean;
 }
+
+/** The hosts a loopback redirect URI may name (RFC 8252 §7.3; some providers allow only `localhost`). */
+export type CallbackHostSetting = '127.0.0.1' | 'localhost' | '[::1]';
 
 /** The connection state of one server, as the sidebar badge and the overview show it. */
 export type ServerStatus =
@@ -105,13 +127,25 @@ export const serverInputSchema = z
         privateKey: z.string().min(1).max(16_384).optional(),
         tokenEndpointAuthMethod: z
           .enum(['none', 'client_secret_basic', 'client_secret_post', 'private_key_jwt'])
+          .nullable()
           .optional(),
-        scope: z.string().trim().max(1024).optional(),
+        scope: z.string().trim().max(1024).nullable().optional(),
         sendResourceParameter: z.boolean().optional(),
-        callbackPort: z.number().int().min(1024).max(65535).optional(),
+        callbackPort: z.number().int().min(1024).max(65535).nullable().optional(),
         clientMetadataDocumentUrl: z.string().url().max(2048).optional(),
         preferredAuthorizationServer: z.string().url().max(2048).optional(),
         dpop: z.enum(['auto', 'off']).optional(),
+        // Compatibility settings (issue 12). `null` removes a stored value when editing; main checks the values
+        // (URL safety, reserved parameter names) and says what is wrong.
+        resourceOverride: z.string().trim().min(1).max(2048).nullable().optional(),
+        audience: z.string().trim().min(1).max(2048).nullable().optional(),
+        authorizationParams: z.record(z.string().min(1).max(64), z.string().max(2048)).nullable().optional(),
+        callbackHost: z.enum(['127.0.0.1', 'localhost', '[::1]']).nullable().optional(),
+        callbackPath: z.string().trim().min(1).max(200).nullable().optional(),
+        acceptedIssuer: z.string().trim().min(1).max(2048).nullable().optional(),
+        authorizationEndpoint: z.string().trim().min(1).max(2048).nullable().optional(),
+        tokenEndpoint: z.string().trim().min(1).max(2048).nullable().optional(),
+        assumePkceS256: z.boolean().nullable().optional(),
       })
       .strict()
       .optional(),

@@ -5,6 +5,7 @@
  */
 import { z } from 'zod';
 import type { AuthSettingsView, ServerView, TransportKind } from '../../preload/contract.ts';
+import { compatSettingsProblems, compatSettingsView } from './compat-settings.ts';
 
 /** The version of the servers.json format this code writes. */
 export const CONFIG_VERSION = 1;
@@ -43,8 +44,21 @@ export const authSettingsSchema = z
     clientMetadataDocumentUrl: z.string().url().max(2048).optional(),
     preferredAuthorizationServer: z.string().url().max(2048).optional(),
     dpop: z.enum(['auto', 'off']).default('auto'),
+    // Compatibility settings (issue 12), non-secret; checked by compat.ts's rules on every read and write.
+    resourceOverride: z.string().min(1).max(2048).optional(),
+    audience: z.string().min(1).max(2048).optional(),
+    authorizationParams: z.record(z.string(), z.string()).optional(),
+    callbackHost: z.enum(['127.0.0.1', 'localhost', '[::1]']).optional(),
+    callbackPath: z.string().min(1).max(200).optional(),
+    acceptedIssuer: z.string().min(1).max(2048).optional(),
+    authorizationEndpoint: z.string().min(1).max(2048).optional(),
+    tokenEndpoint: z.string().min(1).max(2048).optional(),
+    assumePkceS256: z.boolean().optional(),
   })
-  .strict();
+  .strict()
+  .superRefine((auth, ctx) => {
+    for (const issue of compatSettingsProblems(auth)) ctx.addIssue({ code: 'custom', path: [issue.field], message: issue.message });
+  });
 
 /** A server's authorization settings as stored. */
 export type AuthSettings = z.infer<typeof authSettingsSchema>;
@@ -138,6 +152,7 @@ export function toAuthSettingsView(auth: AuthSettings): AuthSettingsView {
       preferredAuthorizationServer: auth.preferredAuthorizationServer,
     }),
     dpop: auth.dpop,
+    ...compatSettingsView(auth),
   };
 }
 

@@ -5,6 +5,7 @@
 import type { ServerInput, TransportKind } from '../../preload/contract.ts';
 import { readClientKey } from '../oauth/client-key.ts';
 import type { SecretRecords } from '../secrets/records.ts';
+import { applyAuthEdit, compatSettingsProblems, withoutNulls, type StoredCompatSettings } from './compat-settings.ts';
 import { ConfigError } from './errors.ts';
 import { parseServerConfig } from './store.ts';
 import type { ConfigStore } from './store.ts';
@@ -174,6 +175,23 @@ function assertUsablePrivateKey(privateKey: string | undefined, auth: NonNullabl
   }
 }
 
+/** Refuses unusable compatibility settings before anything is stored, naming the setting and the fix. */
+function assertCompatSettings(auth: StoredCompatSettings): void {
+  const problem = compatSettingsProblems(auth)[0];
+  if (problem !== undefined) throw new ConfigError('invalid_server', `The ${SETTING_NAMES[problem.field] ?? problem.field} setting cannot be used: ${problem.message}`);
+}
+
+/** What the dialog and the CLI call each compatibility setting, for error messages. */
+const SETTING_NAMES: Readonly<Record<string, string>> = {
+  resourceOverride: 'resource parameter value (--resource)',
+  audience: 'audience (--audience)',
+  authorizationParams: 'extra authorization parameters (--auth-param)',
+  callbackPath: 'callback path (--callback-path)',
+  acceptedIssuer: 'accepted issuer (--accept-issuer)',
+  authorizationEndpoint: 'authorization endpoint (--authorization-endpoint)',
+  tokenEndpoint: 'token endpoint (--token-endpoint)',
+};
+
 /** Stores the input's secrets in the keychain (all or none: a failure removes what was already stored). */
 async function storeInputSecrets(secrets: SecretRecords | undefined, auth: NonNullable<ServerInput['auth']>, url: string): Promise<StoredSecretRefs> {
   const stored: StoredSecretRefs = {};
@@ -207,6 +225,7 @@ async function prepareInput(
   const given = input.auth ?? {};
   assertUsablePrivateKey(given.privateKey, given);
   const { clientSecret: _secret, privateKey: _key, ...auth } = given;
+  assertCompatSettings(withoutNulls(auth));
   return { url, auth, refs: await storeInputSecrets(secrets, given, url) };
 }
 
@@ -219,7 +238,8 @@ export async function addServerFromInput(
   secrets: SecretRecords | undefined,
   input: ServerInput,
 ): Promise<ServerConfig> {
-  const { url, auth, refs } = await prepareInput(secrets, input);
+  const { url, auth: given, refs } = await prepareInput(secrets, input);
+  const auth = withoutNulls(given);
   const hasClient = refs.clientSecretRef !== undefined || refs.privateKeyRef !== undefined || auth.clientId !== undefined;
   const mode = auth.mode ?? (hasClient ? 'preregistered' : 'automatic');
   const method =
@@ -293,7 +313,7 @@ export async function updateServerFromInput(
         name,
         url,
         transport: input.transport ?? current.transport,
-        auth: { ...current.auth, ...auth, ...refs },
+        auth: applyAuthEdit(current.auth, { ...auth, ...refs }),
       });
       return { servers: servers.map((s) => (s.id === id ? next : s)), result: next };
     });

@@ -5,6 +5,7 @@
 import { createHash } from 'node:crypto';
 import * as oauth from 'oauth4webapi';
 import type { AuthorizationServer } from 'oauth4webapi';
+import { authorizationParamNameProblem } from './compat.ts';
 import { OAuthError } from './errors.ts';
 import { assertSafeBrowserUrl } from './url-safety.ts';
 
@@ -66,7 +67,16 @@ export function generatePkceAndState(): PkceAndState {
 /** Builds the authorization URL (and checks it is safe to open) for the given client and redirect URI. */
 export async function prepareAuthorizationRequest(
   as: AuthorizationServer,
-  params: { readonly clientId: string; readonly redirectUri: string; readonly scope?: string | undefined; readonly resource?: string | undefined },
+  params: {
+    readonly clientId: string;
+    readonly redirectUri: string;
+    readonly scope?: string | undefined;
+    readonly resource?: string | undefined;
+    /** An `audience` parameter (a per-server setting; Auth0 issues JWTs for an API only with it). */
+    readonly audience?: string | undefined;
+    /** Extra parameters from the server's settings; a reserved name is never sent (compat.ts refuses it earlier). */
+    readonly extra?: Readonly<Record<string, string>> | undefined;
+  },
   pkce?: PkceAndState,
 ): Promise<PreparedAuthorization> {
   if (!as.authorization_endpoint) {
@@ -74,6 +84,10 @@ export async function prepareAuthorizationRequest(
   }
   const url = assertSafeBrowserUrl(as.authorization_endpoint);
   const { codeVerifier, codeChallenge, state } = pkce ?? generatePkceAndState();
+  for (const [name, value] of Object.entries(params.extra ?? {})) {
+    if (authorizationParamNameProblem(name) === undefined) url.searchParams.set(name, value);
+  }
+  if (params.audience) url.searchParams.set('audience', params.audience);
   url.searchParams.set('response_type', 'code');
   url.searchParams.set('client_id', params.clientId);
   url.searchParams.set('redirect_uri', params.redirectUri);
