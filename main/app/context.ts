@@ -3,6 +3,7 @@
  * log messages, and the push channel to the window. One per running app (or test harness).
  */
 import type { FlowTraceView, LogMessageView, ServerStatus, ServerView } from '../../preload/contract.ts';
+import { createEraCache } from '../config/era-cache.ts';
 import type { ServerConfig } from '../config/schema.ts';
 import { toServerViewBase } from '../config/schema.ts';
 import type { KeyportCore } from '../core.ts';
@@ -67,6 +68,8 @@ export function createAppContext(
   const mcp = createConnectionManager({
     clientInfo: { name: 'Keyport', version: '0.1.0' },
     onElicitation,
+    // Each HTTP server's protocol era, remembered so the next start skips the server/discover probe.
+    eraCache: createEraCache(core.dataDir),
     authorize: async ({ serverId }) => {
       const server = await core.server(serverId);
       return server.transport === 'stdio' ? undefined : core.session(server);

@@ -1,4 +1,5 @@
 /** `keyport tools | call`: one MCP connection per command, authorized by the engine without opening a browser. */
+import { createEraCache } from '../config/era-cache.ts';
 import { createConnection } from '../mcp/index.ts';
 import type { McpConnection } from '../mcp/index.ts';
 import type { ContentView } from '../mcp/views.ts';
@@ -16,6 +17,8 @@ async function connect(ctx: CliContext, server: ServerConfig): Promise<McpConnec
   const connection = createConnection(config, {
     reconnect: false,
     clientInfo: { name: 'keyport-cli', version: '0.1.0' },
+    // The app and the CLI share the data folder, so either one's era verdict spares the other a probe.
+    eraCache: createEraCache(ctx.dataDir),
     ...(session !== undefined && { authorize: () => session }),
   });
   try {

@@ -1,5 +1,6 @@
 /** `keyport servers list | add | remove` and `keyport import`: the server list, same core as the app. */
 import { readFile } from 'node:fs/promises';
+import { createEraCache } from '../config/era-cache.ts';
 import { importConfigFile } from '../config/import.ts';
 import { addServerFromInput, findServer, removeServer, secretRefsOf } from '../config/servers.ts';
 import { serverDisplayUrl, toServerViewBase } from '../config/schema.ts';
@@ -15,7 +16,13 @@ import { table } from './format.ts';
 export async function serversList(ctx: CliContext): Promise<void> {
   const servers = await ctx.config.load();
   if (ctx.json) {
-    ctx.io.stdout(JSON.stringify({ servers: servers.map(toServerViewBase) }));
+    // The protocol era each HTTP server spoke last time (from the era cache), once Keyport has connected to it.
+    const eras = await createEraCache(ctx.dataDir).all();
+    const withEra = (s: (typeof servers)[number]) => {
+      const era = s.url !== undefined ? eras[s.url]?.era : undefined;
+      return { ...toServerViewBase(s), ...(era !== undefined && { protocolEra: era }) };
+    };
+    ctx.io.stdout(JSON.stringify({ servers: servers.map(withEra) }));
     return;
   }
   if (servers.length === 0) {

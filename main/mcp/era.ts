@@ -72,18 +72,20 @@ export interface EraMemory {
   readonly remember: (verdict: EraVerdict) => void;
   /** Forgets a verdict that turned out to be stale. */
   readonly forget: () => void;
+  /** Resolves once the cache writes started so far are done (a CLI command must not exit before). */
+  readonly settled: () => Promise<void>;
 }
 
 /** Creates the era memory of one server. `cache` and its key are optional (no cache: memory only). */
 export function createEraMemory(serverKey: string, cache: EraCacheSeam | undefined, now: () => number): EraMemory {
   let known: EraVerdict | undefined;
   let loaded = cache === undefined;
+  let writing: Promise<void> = Promise.resolve();
   const safely = (fn: () => unknown): void => {
-    try {
-      void Promise.resolve(fn()).catch(() => undefined);
-    } catch {
-      // a cache that cannot be written only costs a probe later
-    }
+    // A cache that cannot be written only costs a probe later.
+    writing = writing.then(async () => {
+      await fn();
+    }).catch(() => undefined);
   };
   return {
     async prior() {
@@ -107,5 +109,6 @@ export function createEraMemory(serverKey: string, cache: EraCacheSeam | undefin
       loaded = true;
       if (cache !== undefined) safely(() => cache.put(serverKey, undefined));
     },
+    settled: () => writing,
   };
 }

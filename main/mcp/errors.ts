@@ -175,6 +175,16 @@ export function isSessionLost(err: unknown): boolean {
   );
 }
 
+/** True when the session behind a failed request is gone (network failure, forgotten session, closed connection). */
+export function isLostError(err: unknown): boolean {
+  return isSessionLost(err) || networkCodeOf(err) !== undefined || isConnectionClosed(err);
+}
+
+/** Codes worth retrying in the background: the server may come back. */
+export function isTransient(code: McpErrorCode): boolean {
+  return code === 'server_unreachable' || code === 'timeout';
+}
+
 /** The `host:port` of a URL, safe to show (no path, no query). */
 function where(url: string | undefined): string {
   if (url === undefined) return 'the server';

@@ -10,7 +10,7 @@ import type { ClientHooks } from './client.ts';
 import type { ConnectionOptions, McpServerConfig, ReconnectPolicy } from './config.ts';
 import { defaultReconnectPolicy } from './config.ts';
 import { createEraMemory, isWrongEra } from './era.ts';
-import { McpConnectionError, isConnectionClosed, isNotDelivered, isSessionLost, networkCodeOf, toMcpError } from './errors.ts';
+import { McpConnectionError, isLostError, isNotDelivered, isSessionLost, isTransient, networkCodeOf, toMcpError } from './errors.ts';
 import type { ErrorContext } from './errors.ts';
 import { openHttpSession, openListenStream, openStdioSession } from './session.ts';
 import type { OpenContext, Session } from './session.ts';
@@ -36,14 +36,6 @@ export interface Lifecycle {
   readonly resourceSubscriptions: Set<string>;
   /** Re-opens the 2026-07-28 notification stream with the current subscriptions (no-op on the legacy wire). */
   readonly refreshListen: (s: Session) => Promise<void>;
-}
-
-function isTransient(code: string): boolean {
-  return code === 'server_unreachable' || code === 'timeout';
-}
-
-function isLostError(err: unknown): boolean {
-  return isSessionLost(err) || networkCodeOf(err) !== undefined || isConnectionClosed(err);
 }
 
 /** Creates the lifecycle of one configured server; `status` is the connection's status holder. */
@@ -144,10 +136,22 @@ export function createLifecycle(
       s.healthTimer.unref?.();
     }
     if (s.client.getProtocolEra() === 'modern') {
-      void openListenStream(s, [...resourceSubscriptions], requestTimeoutMs, (x) => void probe(x));
+      // A replayed verdict is proven by the first answer (run → confirm) before anything runs in the background.
+      if (!s.unconfirmed) openListen(s);
     } else if (resourceSubscriptions.size > 0 && s.info.capabilities.resources) {
       for (const uri of resourceSubscriptions) s.client.subscribeResource({ uri }, { timeout: requestTimeoutMs }).catch(() => undefined);
     }
+  }
+
+  function openListen(s: Session): void {
+    void openListenStream(s, [...resourceSubscriptions], requestTimeoutMs, (x) => void probe(x));
+  }
+
+  /** The server answered on a session opened from a remembered verdict: the verdict holds. */
+  function confirm(s: Session): void {
+    if (!s.unconfirmed) return;
+    s.unconfirmed = false;
+    if (current === s && s.client.getProtocolEra() === 'modern') openListen(s);
   }
 
   async function closeSession(s: Session): Promise<void> {
@@ -182,6 +186,8 @@ export function createLifecycle(
       fail(err, {});
       return;
     }
+    // A replayed verdict the server refuses: the request that met it renegotiates (run), no need to probe.
+    if (s.unconfirmed && isWrongEra(err, 'modern')) return;
     if (s.info.transport === 'sse' && err instanceof SseError) {
       // Legacy HTTP+SSE: the session *is* the event stream; once it drops, the server has forgotten us.
       onLost(s);
@@ -203,9 +209,14 @@ export function createLifecycle(
     try {
       await s.client.ping({ timeout: Math.min(5000, connectTimeoutMs) });
       lastActivity = performance.now();
+      confirm(s);
     } catch (err) {
       if (challengeCode(err) !== undefined) fail(err, {});
-      else if (current === s) onLost(s);
+      else if (current === s) {
+        // A remembered verdict the server refuses must not be replayed by the reconnect that follows.
+        if (s.unconfirmed && isWrongEra(err, 'modern')) eras.forget();
+        onLost(s);
+      }
     } finally {
       probing = false;
     }
@@ -285,7 +296,7 @@ export function createLifecycle(
     const s = current ?? (await ready());
     try {
       const r = await fn(s);
-      s.unconfirmed = false;
+      confirm(s);
       lastActivity = performance.now();
       const st: ServerStatus['state'] = status.get().state;
       if (st === 'step-up-needed' || st === 'error') status.dispatch({ type: 'request-ok' });
@@ -384,6 +395,7 @@ export function createLifecycle(
       }
       await loop;
       followAuth(undefined);
+      await withTimeout(eras.settled(), 1000, () => new Error('timeout')).catch(() => undefined);
       status.dispatch({ type: 'disconnect' });
     },
   };

@@ -61,6 +61,8 @@ export function engineFor(
     readonly dpop?: 'auto' | 'off';
     /** Dynamic registration (RFC 7591, the default, as the app does it) or the pre-registered {@link CLIENT_ID}. */
     readonly registration?: 'dynamic' | 'preregistered';
+    /** Another MCP server of the bed (one of its `extraMcpServers`); default: the bed's main server. */
+    readonly serverUrl?: string;
   } = {},
 ): SignedIn {
   const router = createAuthEventRouter();
@@ -76,7 +78,7 @@ export function engineFor(
     ...(extra.fetch !== undefined ? { fetch: extra.fetch } : {}),
   });
   const target: ServerTarget = {
-    serverUrl: bed.mcpUrl,
+    serverUrl: extra.serverUrl ?? bed.mcpUrl,
     settings: {
       ...(extra.registration === 'preregistered' ? { mode: 'preregistered' as const, clientId: CLIENT_ID } : { mode: 'automatic' as const }),
       ...(extra.dpop !== undefined ? { dpop: extra.dpop } : {}),
@@ -95,7 +97,7 @@ export async function signIn(bed: TestBed, who: 'alice' | 'bob' | 'admin', extra
 /** A connection to the bed's MCP server whose auth seam is the signed-in engine (never interactive). */
 export function connectionFor(bed: TestBed, s: SignedIn, options: ConnectionOptions = {}): McpConnection {
   return createConnection(
-    { id: 'testbed', transport: 'streamable-http', url: bed.mcpUrl },
+    { id: 'testbed', transport: 'streamable-http', url: s.target.serverUrl },
     {
       authorize: ({ url }) => ({
         fetch: s.engine.authorizedFetch({ ...s.target, serverUrl: url }, { interactive: false }),

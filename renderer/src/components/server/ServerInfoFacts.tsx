@@ -1,5 +1,11 @@
-/** What the server said about itself at initialization: name, version, protocol, capabilities, instructions. */
+/** What the server said about itself at initialization: name, version, protocol and its era, capabilities, instructions. */
 import type { ServerInfoView } from '../../../../preload/contract.ts';
+
+/** How each protocol era reads in the overview: the wire Keyport negotiated with the server. */
+const ERA_LABELS: Readonly<Record<NonNullable<ServerInfoView['protocolEra']>, string>> = {
+  modern: 'Modern (2026-07-28: server/discover, no sessions)',
+  legacy: 'Legacy (2025-11-25 and earlier: initialize, sessions)',
+};
 
 /** Renders the server info (all server-provided text as text). */
 export function ServerInfoFacts({ info }: { readonly info: ServerInfoView }) {
@@ -16,6 +22,12 @@ export function ServerInfoFacts({ info }: { readonly info: ServerInfoView }) {
         <dd className="selectable">{info.version}</dd>
         <dt>Protocol</dt>
         <dd>{info.protocolVersion ?? '—'}</dd>
+        {info.protocolEra && (
+          <>
+            <dt>Protocol era</dt>
+            <dd data-testid="server-info-era">{ERA_LABELS[info.protocolEra]}</dd>
+          </>
+        )}
         <dt>Transport</dt>
         <dd>{info.transport}</dd>
         <dt>Capabilities</dt>
