@@ -15,6 +15,8 @@ export interface ProtectedResourceMetadata {
   readonly scopes_supported?: readonly string[];
   readonly bearer_methods_supported?: readonly string[];
   readonly dpop_signing_alg_values_supported?: readonly string[];
+  /** RFC 9728 §2: the resource accepts only DPoP-bound access tokens. */
+  readonly dpop_bound_access_tokens_required?: boolean;
   readonly [key: string]: unknown;
 }
 
@@ -81,13 +83,16 @@ export async function discoverProtectedResource(
   signal?: AbortSignal,
   prefetched?: PrefetchedDocument,
 ): Promise<ResourceDiscovery | undefined> {
+  let notMetadata: OAuthError | undefined;
   for (const url of protectedResourceMetadataUrls(serverUrl, headerUrl)) {
     assertSafeEndpoint(url, 'resource metadata URL');
     const doc = prefetched?.url === url ? await prefetched.take() : await getJsonDocument(fetchFn, url, signal);
     if (!doc.json) continue;
     const metadata = doc.json as ProtectedResourceMetadata;
     if (typeof metadata.resource !== 'string' || !metadata.resource) {
-      throw new OAuthError('discovery_failed', `The resource metadata at ${url} has no "resource". The MCP server is misconfigured; contact its operator.`, { url });
+      // A JSON answer that is not resource metadata (a gateway's error object): the next variant may have it.
+      notMetadata ??= new OAuthError('discovery_failed', `The resource metadata at ${url} has no "resource". The MCP server is misconfigured; contact its operator.`, { url });
+      continue;
     }
     if (!resourceMatchesServer(metadata.resource, serverUrl)) {
       throw new OAuthError(
@@ -98,6 +103,7 @@ export async function discoverProtectedResource(
     }
     return { metadata, url };
   }
+  if (notMetadata) throw notMetadata;
   return undefined;
 }
 
@@ -128,8 +134,8 @@ export function sameIssuer(a: string, b: string): boolean {
   }
 }
 
-/** How discovery found the authorization server: by RFC 8414 metadata, or the 2025-03-26 defaults. */
-export type AuthorizationServerSource = 'metadata' | 'legacy-metadata' | 'legacy-defaults';
+/** How discovery found the authorization server: RFC 8414 metadata, the 2025-03-26 defaults, or the server's settings. */
+export type AuthorizationServerSource = 'metadata' | 'legacy-metadata' | 'legacy-defaults' | 'manual';
 
 /** Authorization server metadata plus where it came from. */
 export interface AuthorizationServerDiscovery {
@@ -146,16 +152,20 @@ export async function discoverAuthorizationServer(
   fetchFn: FetchFn,
   issuer: string,
   signal?: AbortSignal,
+  acceptedIssuer?: string,
 ): Promise<AuthorizationServerDiscovery> {
   assertSafeEndpoint(issuer, 'authorization server');
   for (const url of authorizationServerMetadataUrls(issuer)) {
     const doc = await getJsonDocument(fetchFn, url, signal);
     if (!doc.json) continue;
     const as = doc.json as unknown as AuthorizationServer;
-    if (typeof as.issuer !== 'string' || !sameIssuer(as.issuer, issuer)) {
+    // A JSON answer without an issuer is not metadata (a gateway's error object): the next variant may have it.
+    if (typeof as.issuer !== 'string') continue;
+    // The user may accept one named issuer exactly (a per-server setting), for documents that disagree about it.
+    if (!sameIssuer(as.issuer, issuer) && !(acceptedIssuer !== undefined && as.issuer === acceptedIssuer)) {
       throw new OAuthError(
         'issuer_mismatch',
-        `The authorization server at ${safeOrigin(issuer)} identifies itself as a different issuer. Keyport stopped for your safety; contact the server's operator.`,
+        `The authorization server at ${safeOrigin(issuer)} identifies itself as a different issuer (${printableIssuer(as.issuer)}). Keyport stopped for your safety. If you trust that issuer, enter it exactly under Edit → Advanced → Accepted issuer (CLI: keyport servers edit <server> --accept-issuer <issuer>).`,
         { url },
       );
     }
@@ -196,14 +206,24 @@ export async function discoverLegacyAuthorizationServer(
   };
 }
 
-/** PKCE policy (OAuth 2.1 §7.5.2, MCP "Authorization Code Protection"): the AS must advertise S256. */
-export function assertPkceS256(as: AuthorizationServer): void {
-  if (!as.code_challenge_methods_supported?.includes('S256')) {
-    throw new OAuthError(
-      'pkce_unsupported',
-      `The authorization server ${as.issuer} does not advertise PKCE with S256, which MCP requires. Keyport will not sign in there; contact the server's operator.`,
-    );
-  }
+/**
+ * PKCE policy (OAuth 2.1 §7.5.2, MCP "Authorization Code Protection"): the AS must advertise S256, unless the
+ * server's settings say it supports S256 without saying so (Entra ID's v2.0 document, GitHub). S256 is sent either
+ * way; the setting only replaces the advertisement. Returns what the trace shows.
+ */
+export function assertPkceS256(as: AuthorizationServer, options: { readonly assumeS256?: boolean } = {}): string {
+  if (as.code_challenge_methods_supported?.includes('S256')) return 'S256 advertised';
+  if (options.assumeS256 === true) return 'S256 not advertised; assumed because the server settings say the authorization server supports it';
+  throw new OAuthError(
+    'pkce_unsupported',
+    `The authorization server ${as.issuer} does not advertise PKCE with S256, which MCP requires, so Keyport did not sign in. If you know it supports S256 (Entra ID and GitHub do), turn on Edit → Advanced → "Supports PKCE S256" (CLI: keyport servers edit <server> --assume-pkce-s256); otherwise contact the server's operator.`,
+  );
+}
+
+/** An issuer from a document, shortened and without control characters, for an error message. */
+function printableIssuer(issuer: string): string {
+  // eslint-disable-next-line no-control-regex
+  return issuer.slice(0, 200).replace(/[\u0000-\u001f\u007f-\u009f]/g, '?');
 }
 
 function safeOrigin(url: string): string {

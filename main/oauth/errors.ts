@@ -27,6 +27,14 @@ export const oauthErrorCodes = [
   'callback_port_in_use',
   'network',
   'local_failure',
+  /** The resource requires DPoP-bound tokens and they cannot be had (RFC 9449), or the token type came back wrong. */
+  'dpop_required',
+  /** The MCP server refused an access token that was just issued or refreshed (a second 401 for one request). */
+  'token_rejected',
+  /** The authorization server is unreachable or failing (5xx) during a refresh: the tokens are kept. */
+  'authorization_server_unavailable',
+  /** A value received from a server is malformed (control characters, out-of-range numbers, too deep or too large). */
+  'invalid_response',
 ] as const;
 
 /** A stable error code; see {@link oauthErrorCodes}. */

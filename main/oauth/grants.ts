@@ -10,6 +10,8 @@ import type { AuthorizationServer, Client, ClientAuth, DPoPHandle, TokenEndpoint
 import { importClientKey } from './client-key.ts';
 import { OAuthError } from './errors.ts';
 import type { FetchFn } from './http.ts';
+import { processTokenResponse } from './token-response.ts';
+import { checkTokenResponse } from './received-values.ts';
 import type { ClientRegistrationRecord } from './store.ts';
 import { insecureOptionFor } from './url-safety.ts';
 
@@ -99,8 +101,13 @@ async function tokenEndpointRequest(
   process: (r: Response) => Promise<TokenEndpointResponse>,
 ): Promise<TokenEndpointResponse> {
   const options = requestOptions(ctx, ctx.as.token_endpoint);
+  // Providers' tolerable deviations (form-encoded bodies, errors with HTTP 200, no token_type) are read as RFC 6749 §5
+  // answers first (token-response.ts); everything oauth4webapi checks stays checked.
+  const strict = process;
+  process = (r) => processTokenResponse(r, strict);
   try {
-    return await withNonceRetry(ctx, () => send(options), process);
+    // Every token response is checked when it arrives (received-values.ts): nothing malformed reaches a store.
+    return await withNonceRetry(ctx, () => send(options), async (r) => checkTokenResponse(await process(r)));
   } catch (err) {
     throw toOAuthError(err, what);
   }
@@ -170,12 +177,13 @@ export async function exchangeAuthorizationCode(
   );
 }
 
-/** RFC 6749 §6: refresh, with `resource` when the original request sent it. */
-export async function refreshTokenGrant(ctx: TokenEndpointContext, refreshToken: string, resource: string | undefined): Promise<TokenEndpointResponse> {
+/** RFC 6749 §6: refresh, with `resource` when the original request sent it (and the `audience` a login sent, in `extra`). */
+export async function refreshTokenGrant(ctx: TokenEndpointContext, refreshToken: string, resource: string | undefined, extra: Readonly<Record<string, string>> = {}): Promise<TokenEndpointResponse> {
+  const additionalParameters = { ...extra, ...(resource ? { resource } : {}) };
   return tokenEndpointRequest(
     ctx,
     'token refresh',
-    (options) => oauth.refreshTokenGrantRequest(ctx.as, ctx.client, ctx.clientAuth, refreshToken, { ...options, ...(resource ? { additionalParameters: { resource } } : {}) }),
+    (options) => oauth.refreshTokenGrantRequest(ctx.as, ctx.client, ctx.clientAuth, refreshToken, { ...options, ...(Object.keys(additionalParameters).length > 0 ? { additionalParameters } : {}) }),
     (r) => oauth.processRefreshTokenResponse(ctx.as, ctx.client, r),
   );
 }

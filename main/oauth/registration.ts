@@ -4,8 +4,10 @@
  */
 import * as oauth from 'oauth4webapi';
 import type { AuthorizationServer } from 'oauth4webapi';
+import { DEVICE_CODE_GRANT } from './device-authorization.ts';
 import { OAuthError } from './errors.ts';
 import type { FetchFn } from './http.ts';
+import { checkClientId, checkRegisteredRedirectUris, checkToken } from './received-values.ts';
 import type { ClientRegistrationRecord, TokenEndpointAuthMethod } from './store.ts';
 import { assertSafeEndpoint, insecureOptionFor } from './url-safety.ts';
 
@@ -24,13 +26,16 @@ export function chooseRegistrationAuthMethod(as: AuthorizationServer): TokenEndp
   return 'client_secret_basic';
 }
 
-/** The client metadata Keyport registers (RFC 7591 §2). */
-export function clientMetadata(redirectUri: string, authMethod: TokenEndpointAuthMethod): Record<string, unknown> {
+/**
+ * The client metadata Keyport registers (RFC 7591 §2). `extraGrantTypes`: the device code grant (RFC 8628) when the
+ * authorization server offers it, so the same client can sign in where no browser can reach the loopback.
+ */
+export function clientMetadata(redirectUri: string, authMethod: TokenEndpointAuthMethod, extraGrantTypes: readonly string[] = []): Record<string, unknown> {
   return {
     client_name: SOFTWARE.name,
     application_type: 'native',
     redirect_uris: [redirectUri],
-    grant_types: ['authorization_code', 'refresh_token'],
+    grant_types: ['authorization_code', 'refresh_token', ...extraGrantTypes],
     response_types: ['code'],
     token_endpoint_auth_method: authMethod,
     software_id: SOFTWARE.id,
@@ -55,13 +60,18 @@ export async function registerClient(
   assertSafeEndpoint(as.registration_endpoint, 'registration endpoint');
   const method = chooseRegistrationAuthMethod(as);
   try {
-    const response = await oauth.dynamicClientRegistrationRequest(as, clientMetadata(redirectUri, method) as Partial<oauth.Client>, {
+    const response = await oauth.dynamicClientRegistrationRequest(as, clientMetadata(redirectUri, method, as.device_authorization_endpoint ? [DEVICE_CODE_GRANT] : []) as Partial<oauth.Client>, {
       [oauth.customFetch]: fetchFn,
       [oauth.allowInsecureRequests]: insecureOptionFor(as.registration_endpoint),
       ...(signal ? { signal } : {}),
     });
-    const client = await oauth.processDynamicClientRegistrationResponse(await tolerateMissingSecretExpiry(response));
-    return registrationRecord(as.issuer, client as Record<string, unknown>, method, redirectUri, now);
+    const client = (await oauth.processDynamicClientRegistrationResponse(await tolerateMissingSecretExpiry(response))) as Record<string, unknown>;
+    // Judged before anything is stored or the browser opens (RFC 7591 §3.2.1, RFC 6749 Appendix A.1).
+    checkClientId(client.client_id);
+    checkRegisteredRedirectUris(client.redirect_uris, [redirectUri]);
+    checkToken(client.client_secret, 'client secret');
+    checkToken(client.registration_access_token, 'registration access token');
+    return registrationRecord(as.issuer, client, method, redirectUri, now);
   } catch (err) {
     if (err instanceof OAuthError) throw err;
     const detail = err instanceof oauth.ResponseBodyError ? ` (${err.error})` : '';

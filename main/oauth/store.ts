@@ -52,13 +52,34 @@ export interface TokenSetRecord {
   /** Epoch milliseconds. */
   readonly expiresAt?: number;
   readonly scopes: readonly string[];
+  /** When the family was first issued (the login). */
   readonly obtainedAt: number;
+  /** When the current access token was issued (login or last refresh): with `expiresAt`, its lifetime. */
+  readonly accessTokenObtainedAt?: number;
   readonly dpopKey?: DPoPKeyRecord;
   readonly refreshHistory: readonly RefreshRecord[];
   /** A snapshot of the AS metadata so refresh and revocation need no discovery. */
   readonly authorizationServer: AuthorizationServer;
   /** Whether `resource` was sent (RFC 8707) so refreshes do the same. */
   readonly sentResource: boolean;
+  /** The `resource` value sent when the server's settings gave one other than the discovered resource. */
+  readonly sentResourceValue?: string;
+  /** The `audience` parameter the authorization request carried (a per-server setting), so refreshes send it too. */
+  readonly sentAudience?: string;
+  /** How the tokens are presented and why (RFC 9449 decided per resource); absent on sets stored before Keyport kept it. */
+  readonly binding?: TokenBinding;
+  /** When the refresh token stops working, from the token response's `refresh_token_expires_in` (epoch ms). */
+  readonly refreshTokenExpiresAt?: number;
+  /** When the client secret these tokens depend on expires (RFC 7591 `client_secret_expires_at`, epoch ms). */
+  readonly clientSecretExpiresAt?: number;
+  /** When the ID-JAG (SEP-990) the tokens were obtained with expires (its `exp`, epoch ms). */
+  readonly idJagExpiresAt?: number;
+}
+
+/** Bearer or DPoP, with the reason the inspector shows (e.g. "Bearer — the resource does not ask for DPoP"). */
+export interface TokenBinding {
+  readonly scheme: 'Bearer' | 'DPoP';
+  readonly reason: string;
 }
 
 /** The key of a token set. */

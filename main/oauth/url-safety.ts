@@ -25,6 +25,9 @@ export function assertSafeEndpoint(input: string | URL, what: string): URL {
   } catch {
     throw new OAuthError('unsafe_url', `The ${what} is not a valid URL. Check the server's configuration.`);
   }
+  if (url.username !== '' || url.password !== '') {
+    throw new OAuthError('unsafe_url', `The ${what} (${url.protocol}//${url.host}) carries a user name or password in the URL. Keyport refuses such URLs; check the server's configuration.`, { url: url.origin });
+  }
   if (!isAllowedEndpoint(url)) {
     throw new OAuthError(
       'unsafe_url',
@@ -33,6 +36,31 @@ export function assertSafeEndpoint(input: string | URL, what: string): URL {
     );
   }
   return url;
+}
+
+/** The endpoints of authorization server metadata (RFC 8414 §2) a Keyport flow may call, with how errors name them. */
+const AS_ENDPOINTS = [
+  ['token_endpoint', 'token endpoint'],
+  ['registration_endpoint', 'registration endpoint'],
+  ['revocation_endpoint', 'revocation endpoint'],
+  ['introspection_endpoint', 'introspection endpoint'],
+  ['device_authorization_endpoint', 'device authorization endpoint'],
+  ['jwks_uri', 'key set (jwks_uri)'],
+] as const;
+
+/**
+ * Judges every endpoint of an authorization server's metadata that a flow may later use, so an unsafe one (plain
+ * `http:` on the network, a user name or password in the URL, not a URL) stops the login before the browser opens,
+ * not after the user signed in.
+ */
+export function assertSafeAuthorizationServer(as: Readonly<Record<string, unknown>>): void {
+  if (typeof as.authorization_endpoint === 'string') assertSafeBrowserUrl(as.authorization_endpoint);
+  for (const [field, what] of AS_ENDPOINTS) {
+    const value = as[field];
+    if (value === undefined) continue;
+    if (typeof value !== 'string') throw new OAuthError('unsafe_url', `The authorization server's ${what} is not a URL. Check the server's configuration.`);
+    assertSafeEndpoint(value, `authorization server's ${what}`);
+  }
 }
 
 /**

@@ -103,6 +103,8 @@ export interface ChallengeInfo {
   readonly scope?: string;
   readonly error?: string;
   readonly errorDescription?: string;
+  /** The `algs` of a `DPoP` challenge (RFC 9449 §7.1): the proof algorithms the resource accepts. */
+  readonly dpopAlgs?: readonly string[];
 }
 
 /** Summarises the challenges of a response header for discovery and step-up decisions. */
@@ -125,6 +127,7 @@ export function readChallenge(header: string | null | undefined): ChallengeInfo 
     scope?: string;
     error?: string;
     errorDescription?: string;
+    dpopAlgs?: readonly string[];
   } = { schemes: all.map((c) => c.scheme) };
   const rm = pick('resource_metadata');
   if (rm !== undefined) info.resourceMetadata = rm;
@@ -134,5 +137,7 @@ export function readChallenge(header: string | null | undefined): ChallengeInfo 
   if (error !== undefined) info.error = error;
   const ed = pick('error_description');
   if (ed !== undefined) info.errorDescription = ed;
+  const algs = all.find((c) => c.scheme === 'dpop')?.params.algs;
+  if (algs) info.dpopAlgs = algs.split(/\s+/).filter(Boolean);
   return info;
 }

@@ -76,19 +76,22 @@ describe('login (authorization code + PKCE + DCR)', () => {
     expect(opened).toEqual([]);
   });
 
-  it('fails closed on a wrong state and never exchanges the code', async () => {
+  // A forged response (wrong state, wrong or missing iss) is refused for that request only: the login keeps waiting
+  // for the real one (here none comes, so it times out), and no code is ever exchanged.
+  it('refuses a response with a wrong state, keeps waiting, and never exchanges the code', async () => {
     const { engine, target, mock } = await setup({ forceState: 'forged' });
-    await expect(engine.login(target)).rejects.toMatchObject({ code: 'state_mismatch' });
+    await expect(engine.login(target, { timeoutMs: 1500 })).rejects.toMatchObject({ code: 'login_timeout' });
     expect(mock.count('/token')).toBe(0);
   });
 
-  it('rejects a wrong iss, and a missing one when advertised (RFC 9207)', async () => {
+  it('refuses a wrong iss, and a missing one when advertised (RFC 9207), and signs in with the right one', async () => {
     let s = await setup({ issSupported: true, issInRedirect: 'wrong' });
-    await expect(s.engine.login(s.target)).rejects.toMatchObject({ code: 'iss_mismatch' });
+    await expect(s.engine.login(s.target, { timeoutMs: 1500 })).rejects.toMatchObject({ code: 'login_timeout' });
     expect(s.mock.count('/token')).toBe(0);
     await s.mock.close();
     s = await setup({ issSupported: true, issInRedirect: 'omit' });
-    await expect(s.engine.login(s.target)).rejects.toMatchObject({ code: 'iss_mismatch' });
+    await expect(s.engine.login(s.target, { timeoutMs: 1500 })).rejects.toMatchObject({ code: 'login_timeout' });
+    expect(s.mock.count('/token')).toBe(0);
     await s.mock.close();
     s = await setup({ issSupported: true });
     await expect(s.engine.login(s.target)).resolves.toBeDefined();

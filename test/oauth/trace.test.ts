@@ -85,7 +85,7 @@ describe('no secret value appears in any trace', () => {
 
     // The login trace shows the steps in order, with exchanges.
     const login = traces.filter((t) => t.kind === 'login' && t.outcome === 'ok')[0]!;
-    expect(login.steps.map((s) => s.name)).toEqual(['probe', 'protected-resource-metadata', 'authorization-server-metadata', 'scope', 'dynamic-registration', 'authorization', 'token-exchange']);
+    expect(login.steps.map((s) => s.name)).toEqual(['probe', 'protected-resource-metadata', 'authorization-server-metadata', 'pkce', 'scope', 'token-binding', 'dynamic-registration', 'authorization', 'token-exchange', 'account']);
     expect(login.steps.find((s) => s.name === 'token-exchange')!.exchanges[0]).toMatchObject({ method: 'POST', status: 200 });
   });
 });

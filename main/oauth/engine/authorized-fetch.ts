@@ -9,12 +9,13 @@ import { splitScope, unionScopes } from '../authorize.ts';
 import { OAuthError, isOAuthError } from '../errors.ts';
 import type { FetchFn } from '../http.ts';
 import type { TokenSetRecord } from '../store.ts';
+import { pickHeaders, type FlowRecorder } from '../trace.ts';
 import { insecureOptionFor } from '../url-safety.ts';
 import { readChallenge, type ChallengeInfo } from '../www-authenticate.ts';
-import { settingsOf, type EngineContext } from './context.ts';
+import { recordSecrets, settingsOf, type EngineContext } from './context.ts';
 import { login } from './login.ts';
 import { refreshRecord } from './refresh.ts';
-import { expiringSoon, findRecord } from './token-sets.ts';
+import { expired, expiringSoon, findRecord } from './token-sets.ts';
 import { DEFAULT_ACCOUNT, type AuthorizedFetchOptions, type ServerTarget } from './types.ts';
 
 /** Sends one request with the token set's access token (and a DPoP proof for a DPoP-bound token). */
@@ -53,6 +54,56 @@ async function sendWithToken(ctx: EngineContext, record: TokenSetRecord | undefi
   }
   headers.set('authorization', `Bearer ${record.accessToken}`);
   return ctx.baseFetch(url, { ...init, headers });
+}
+
+/** True when a challenge names the Bearer scheme and not DPoP (RFC 9449 §7.1: a resource that takes DPoP says so). */
+function isBearerOnly(challenge: ChallengeInfo): boolean {
+  return challenge.schemes.includes('bearer') && !challenge.schemes.includes('dpop');
+}
+
+/** The longest piece of a server's own error text carried into an error message. */
+const MAX_SERVER_TEXT = 200;
+
+/** Server-provided text made safe to show: one line, printable, length-capped (it is shown as text, never markup). */
+function serverText(text: string | undefined): string | undefined {
+  if (!text) return undefined;
+  // eslint-disable-next-line no-control-regex
+  const clean = text.replace(/[\u0000-\u001f\u007f-\u009f\u2028\u2029\u202a-\u202e\u2066-\u2069]+/g, ' ').trim();
+  return clean.length > MAX_SERVER_TEXT ? `${clean.slice(0, MAX_SERVER_TEXT)}…` : clean;
+}
+
+/** The error of a second 401 for one request: the server refused a token it was just given, in its own words. */
+function tokenRejected(target: ServerTarget, challenge: ChallengeInfo, how: string): OAuthError {
+  let host = 'The MCP server';
+  try {
+    host = new URL(target.serverUrl).host;
+  } catch {
+    // keep the generic name
+  }
+  const said = [serverText(challenge.error), serverText(challenge.errorDescription)].filter(Boolean).join(': ');
+  return new OAuthError(
+    'token_rejected',
+    `${host} refused the access token Keyport had just ${how} it${said ? ` (it said: "${said}")` : ''}. Signing in again will not help until the server or its authorization server is fixed; contact its operator.`,
+    { status: 401, ...(challenge.error ? { oauthError: serverText(challenge.error)! } : {}) },
+  );
+}
+
+/**
+ * Records one MCP request and its answer (status and headers only: the body is the MCP server's, and may be large)
+ * as a step of the flow, and reads the answer's challenge. The response body is discarded unless `keep`.
+ */
+async function recordResourceExchange(recorder: FlowRecorder, step: string, input: string | URL | Request, init: RequestInit, response: Response, discard = true): Promise<ChallengeInfo> {
+  const challenge = readChallenge(response.headers.get('www-authenticate'));
+  if (discard) await response.body?.cancel().catch(() => undefined);
+  const url = typeof input === 'string' ? input : input instanceof URL ? input.href : input.url;
+  await recorder.step(
+    step,
+    async () => {
+      recorder.recordExchange({ method: (init.method ?? 'GET').toUpperCase(), url, status: response.status, durationMs: 0, requestHeaders: pickHeaders(new Headers(init.headers)), responseHeaders: pickHeaders(response.headers) });
+    },
+    () => (response.status === 401 ? `HTTP 401${challenge.error ? ` ${serverText(challenge.error)}` : ''} (${challenge.schemes.join(', ') || 'no challenge'})` : `HTTP ${response.status}`),
+  );
+  return challenge;
 }
 
 /** Builds the authorized fetch for one server and account. The held token set is looked up at once. */
@@ -100,34 +151,61 @@ export function authorizedFetch(ctx: EngineContext, target: ServerTarget, fetchO
     if (record?.refreshToken && expiringSoon(ctx, record)) {
       try {
         record = await refreshRecord(ctx, target, record, init.signal ?? undefined);
-      } catch {
-        // A failed proactive refresh is not fatal: send what is held (or nothing); a 401 takes the reactive path.
+      } catch (err) {
+        // A failed proactive refresh is not fatal while the token still lives: send it; a 401 takes the reactive
+        // path. An expired token with an unreachable authorization server would only earn a 401 and a second try.
+        if (isOAuthError(err, 'authorization_server_unavailable') && expired(ctx, record)) throw err;
         record = await findRecord(ctx, target, account);
       }
     }
     let response = await sendWithToken(ctx, record, input, init);
     let steppedUp = false;
     if (response.status === 401) {
-      const challenge = readChallenge(response.headers.get('www-authenticate'));
-      await response.body?.cancel().catch(() => undefined);
-      let next: TokenSetRecord | undefined;
-      if (record?.refreshToken) {
-        try {
-          next = await refreshRecord(ctx, target, record, init.signal ?? undefined);
-        } catch (err) {
-          if (!isOAuthError(err) || (err.code !== 'invalid_grant' && err.code !== 'not_signed_in')) throw err;
-        }
-      } else if (record) {
-        // Another request may already have replaced the token.
-        const latest = await findRecord(ctx, target, account);
-        if (latest && latest.accessToken !== record.accessToken) next = latest;
+      // One request gets at most one refresh (or sign-in) and one retry; the exchanges go to a flow trace.
+      const recorder = ctx.newRecorder('refresh', target);
+      recordSecrets(recorder, [record?.accessToken, record?.refreshToken]);
+      const challenge = await recordResourceExchange(recorder, 'resource-challenge', input, init, response);
+      // A DPoP-bound token answered with a Bearer-only challenge: the resource does not take DPoP (RFC 9449 §7.1).
+      const refusedDPoP = record?.tokenType === 'DPoP' && isBearerOnly(challenge);
+      if (refusedDPoP && record) {
+        ctx.dpopRefusedBy.add(record.resource);
+        recorder.note('token-binding', 'the resource refused the DPoP-bound token with a Bearer challenge: switching to Bearer');
       }
-      if (!next) {
-        countAttempt(record?.resource ?? target.serverUrl);
-        next = await reauthorize(challenge, undefined);
+      let next: TokenSetRecord | undefined;
+      let how = 'refreshed';
+      try {
+        if (record?.refreshToken) {
+          try {
+            next = await refreshRecord(ctx, target, record, init.signal ?? undefined, { recorder, withoutProof: refusedDPoP });
+          } catch (err) {
+            if (!isOAuthError(err) || (err.code !== 'invalid_grant' && err.code !== 'not_signed_in')) throw err;
+          }
+        } else if (record && !refusedDPoP) {
+          // Another request may already have replaced the token.
+          const latest = await findRecord(ctx, target, account);
+          if (latest && latest.accessToken !== record.accessToken) next = latest;
+        }
+        if (!next) {
+          how = 'signed in for';
+          countAttempt(record?.resource ?? target.serverUrl);
+          next = await reauthorize(challenge, undefined);
+        }
+      } catch (err) {
+        recorder.finish('failed');
+        throw err;
       }
       record = next;
+      recordSecrets(recorder, [record?.accessToken, record?.refreshToken]);
       response = await sendWithToken(ctx, record, input, init);
+      if (response.status === 401) {
+        const again = await recordResourceExchange(recorder, 'retry', input, init, response);
+        const error = tokenRejected(target, again, how);
+        recorder.note('token-rejected', error.message);
+        recorder.finish('failed');
+        throw error;
+      }
+      await recordResourceExchange(recorder, 'retry', input, init, response, false);
+      recorder.finish('ok');
     }
     // Step-up: 403 insufficient_scope (RFC 6750 §3.1, MCP "Step-Up Authorization Flow").
     while (response.status === 403) {

@@ -8,6 +8,7 @@ import type { TokenEndpointResponse } from 'oauth4webapi';
 import type { TokenSetView } from '../../../preload/contract.ts';
 import { generatePkceAndState, prepareAuthorizationRequest, selectScope } from '../authorize.ts';
 import { DEFAULT_LOGIN_TIMEOUT_MS, startCallbackServer, type CallbackServer } from '../callback-server.ts';
+import { resourceToSend, withSentParameters } from '../compat.ts';
 import { assertPkceS256 } from '../discovery.ts';
 import { OAuthError, isOAuthError } from '../errors.ts';
 import { exchangeAuthorizationCode, toOAuthError } from '../grants.ts';
@@ -17,9 +18,12 @@ import { assertSafeBrowserUrl } from '../url-safety.ts';
 import { tokenSetView } from '../views.ts';
 import { chooseClient, clientOf, tokenContext } from './client-identity.ts';
 import { recordSecrets, settingsOf, type EngineContext } from './context.ts';
-import { dpopFor } from './dpop-binding.ts';
+import { assertTokenTypeMatches, type DPoPDecision } from '../dpop-decision.ts';
+import { bindingFor, decideBinding, tokenBindingOf } from './dpop-binding.ts';
 import type { ResolvedServer } from './resolve-server.ts';
 import { buildRecord, saveNewTokenSet } from './token-sets.ts';
+import { placeTokenSet, promptForAnotherAccount } from './accounts.ts';
+import { acceptPastedRedirects } from './pasted-redirect.ts';
 import { DEFAULT_ACCOUNT, type LoginOptions, type ServerTarget } from './types.ts';
 
 /** Whether the RFC 8707 `resource` parameter is sent to this server's authorization server (default yes). */
@@ -32,6 +36,8 @@ export function startCallback(ctx: EngineContext, target: ServerTarget, options:
   const settings = settingsOf(target);
   return startCallbackServer({
     ...(settings.callbackPort ? { port: settings.callbackPort } : {}),
+    ...(settings.callbackHost ? { host: settings.callbackHost } : {}),
+    ...(settings.callbackPath ? { path: settings.callbackPath } : {}),
     timeoutMs: options.timeoutMs ?? ctx.deps.loginTimeoutMs ?? DEFAULT_LOGIN_TIMEOUT_MS,
     ...(options.signal ? { signal: options.signal } : {}),
   });
@@ -51,7 +57,7 @@ export async function authorizationCodeLogin(
   const settings = settingsOf(target);
   const { as } = resolved;
   try {
-    if (resolved.asSource !== 'legacy-defaults') assertPkceS256(as);
+    if (resolved.asSource !== 'legacy-defaults') await recorder.step('pkce', async () => assertPkceS256(as, { assumeS256: settings.assumePkceS256 === true }), (detail) => detail);
   } catch (err) {
     callback.cancel();
     await callback.close();
@@ -62,16 +68,29 @@ export async function authorizationCodeLogin(
     challenge: options.challenge?.scope ?? resolved.challenge?.scope,
     resourceScopes: resolved.prm?.scopes_supported,
     asScopes: as.scopes_supported,
+    exact: options.exactScope === true && options.scope !== undefined,
   });
   recorder.note('scope', scope ? `requesting "${scope}"` : 'no scope requested');
-  // The DPoP key is generated while the user signs in, off the critical path.
-  const dpopPromise = dpopFor(ctx, target, as);
+  // Bearer or DPoP is decided now (a resource whose DPoP requirement cannot be met stops here, before the browser);
+  // the DPoP key is generated while the user signs in, off the critical path.
+  let decision: DPoPDecision;
+  try {
+    decision = decideBinding(ctx, recorder, target, resolved);
+  } catch (err) {
+    callback.cancel();
+    await callback.close();
+    throw err;
+  }
+  const dpopPromise = bindingFor(ctx, decision);
   dpopPromise.catch(() => undefined);
   const pkce = generatePkceAndState();
+  // A redirected address the user pastes back is checked by the same receiver (issue 13).
+  const stopPaste = acceptPastedRedirects(ctx, target.serverUrl, options.account ?? DEFAULT_ACCOUNT, callback);
   try {
     const { registration } = await chooseClient(ctx, recorder, target, as, fetchFn, callback.redirectUri, scope, retried, options.signal);
-    const resource = sendsResource(target) ? resolved.resource : undefined;
-    const request = await prepareAuthorizationRequest(as, { clientId: registration.clientId, redirectUri: callback.redirectUri, scope, resource }, pkce);
+    const resource = resourceToSend(settings, resolved.resource);
+    const request = await prepareAuthorizationRequest(as, { clientId: registration.clientId, redirectUri: callback.redirectUri, scope, resource, audience: settings.audience, extra: settings.authorizationParams }, pkce);
+    if (options.addAccount) request.url.searchParams.set('prompt', promptForAnotherAccount(as));
     recorder.addSecret(request.codeVerifier);
     callback.expect({ state: request.state, issuer: as.issuer, issRequired: as.authorization_response_iss_parameter_supported === true });
     const authorizationUrl = assertSafeBrowserUrl(request.url).href;
@@ -113,6 +132,7 @@ export async function authorizationCodeLogin(
         async () => {
           const t = await exchangeAuthorizationCode(tctx, params, callback.redirectUri, request.codeVerifier, resource);
           recordSecrets(recorder, [t.access_token, t.refresh_token, t.id_token]);
+          assertTokenTypeMatches(dpop.decision, t.token_type);
           return t;
         },
         (t) => `token_type ${t.token_type}${t.refresh_token ? ', with refresh token' : ''}${typeof t.expires_in === 'number' ? `, expires in ${t.expires_in} s` : ''}`,
@@ -127,10 +147,11 @@ export async function authorizationCodeLogin(
       if (isOAuthError(err, 'invalid_client') && registration.kind === 'dynamic') await ctx.store.deleteRegistration(as.issuer);
       throw err;
     }
-    const record = buildRecord(ctx, target, resolved, registration, options.account ?? DEFAULT_ACCOUNT, tokens, scope, resource !== undefined, dpop.key);
-    await saveNewTokenSet(ctx, record);
+    const record = await placeTokenSet(ctx, recorder, target, buildRecord(ctx, target, resolved, registration, options.account ?? DEFAULT_ACCOUNT, tokens, scope, resource !== undefined, dpop.key, tokenBindingOf(dpop)), options);
+    await saveNewTokenSet(ctx, withSentParameters(record, { resource, audience: settings.audience }));
     return tokenSetView(record);
   } finally {
+    stopPaste();
     callback.cancel();
     void callback.close();
   }

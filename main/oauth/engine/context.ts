@@ -29,6 +29,8 @@ export interface EngineContext {
   readonly pendingLogins: Map<string, Promise<TokenSetView>>;
   /** The token-set key each server URL and account was last found under. */
   readonly bindings: Map<string, TokenSetKey>;
+  /** Resources (by resource identifier) that refused a DPoP-bound token with a Bearer-only challenge in this process. */
+  readonly dpopRefusedBy: Set<string>;
   /** A fetch with the engine's timeout and no trace (registration management). */
   readonly plainFetch: FetchFn;
   emitStatus(serverUrl: string, status: ServerStatus): void;
@@ -58,6 +60,7 @@ export function createEngineContext(deps: OAuthEngineDeps): EngineContext {
     dpopHandles: new DPoPHandles(),
     pendingLogins: new Map(),
     bindings: new Map(),
+    dpopRefusedBy: new Set(),
     plainFetch: tracedFetch(baseFetch, requestTimeoutMs),
     emitStatus: (serverUrl, status) => deps.onStatus?.(serverUrl, status),
     emitState: (serverUrl, state) => deps.onLoginState?.(serverUrl, state),

@@ -13,11 +13,12 @@ import type { FetchFn } from '../http.ts';
 import type { ClientRegistrationRecord, TokenEndpointAuthMethod } from '../store.ts';
 import type { FlowRecorder } from '../trace.ts';
 import { assertSafeEndpoint } from '../url-safety.ts';
-import { tokenSetView } from '../views.ts';
+import { idJagLifetime, tokenSetView } from '../views.ts';
 import { pickSecretMethod, tokenContext } from './client-identity.ts';
 import { recordSecrets, settingsOf, type EngineContext } from './context.ts';
 import { sendsResource } from './code-flow.ts';
-import { dpopFor } from './dpop-binding.ts';
+import { assertTokenTypeMatches } from '../dpop-decision.ts';
+import { bindingFor, decideBinding, tokenBindingOf } from './dpop-binding.ts';
 import { resolveServer, type ResolvedServer } from './resolve-server.ts';
 import { buildRecord, saveNewTokenSet } from './token-sets.ts';
 import { DEFAULT_ACCOUNT, type IdJagLoginInput, type LoginOptions, type ServerTarget } from './types.ts';
@@ -30,7 +31,7 @@ export async function clientCredentialsLogin(ctx: EngineContext, recorder: FlowR
   const reg: ClientRegistrationRecord = { issuer: resolved.as.issuer, kind: 'client-credentials', clientId: s.clientId, tokenEndpointAuthMethod: method, redirectUris: [], createdAt: ctx.now() };
   const scope = selectScope({ override: options.scope ?? s.scope, challenge: options.challenge?.scope, resourceScopes: resolved.prm?.scopes_supported });
   const resource = sendsResource(target) ? resolved.resource : undefined;
-  const dpop = await dpopFor(ctx, target, resolved.as);
+  const dpop = await bindingFor(ctx, decideBinding(ctx, recorder, target, resolved));
   const tctx = await tokenContext(resolved.as, reg, target, fetchFn, dpop.handle, options.signal);
   ctx.emitState(target.serverUrl, { state: 'requesting-token', issuer: resolved.as.issuer, grant: 'client_credentials' });
   const tokens = await recorder.step(
@@ -38,11 +39,12 @@ export async function clientCredentialsLogin(ctx: EngineContext, recorder: FlowR
     async () => {
       const t = await clientCredentialsGrant(tctx, scope, resource);
       recordSecrets(recorder, [t.access_token, t.refresh_token]);
+      assertTokenTypeMatches(dpop.decision, t.token_type);
       return t;
     },
     (t) => `token_type ${t.token_type} (${method})`,
   );
-  const record = buildRecord(ctx, target, resolved, reg, options.account ?? DEFAULT_ACCOUNT, tokens, scope, resource !== undefined, dpop.key);
+  const record = buildRecord(ctx, target, resolved, reg, options.account ?? DEFAULT_ACCOUNT, tokens, scope, resource !== undefined, dpop.key, tokenBindingOf(dpop));
   await saveNewTokenSet(ctx, record);
   return tokenSetView(record);
 }
@@ -65,7 +67,7 @@ export async function assertionLogin(ctx: EngineContext, target: ServerTarget, a
     if (!reg.clientId) throw new OAuthError('client_id_required', 'This grant needs a client id at the authorization server. Enter it in the server settings.');
     const scope = selectScope({ override: s.scope, resourceScopes: undefined });
     const resource = sendsResource(target) ? resolved.resource : undefined;
-    const dpop = await dpopFor(ctx, target, resolved.as);
+    const dpop = await bindingFor(ctx, decideBinding(ctx, recorder, target, resolved));
     const tctx = await tokenContext(resolved.as, reg, target, fetchFn, dpop.handle, signal);
     ctx.emitState(target.serverUrl, { state: 'requesting-token', issuer: resolved.as.issuer, grant: grantLabel });
     const tokens = await recorder.step(
@@ -73,11 +75,12 @@ export async function assertionLogin(ctx: EngineContext, target: ServerTarget, a
       async () => {
         const t = await jwtBearerGrant(tctx, assertion, scope, grantLabel === 'jwt-bearer' ? undefined : resource);
         recordSecrets(recorder, [t.access_token, t.refresh_token]);
+        assertTokenTypeMatches(dpop.decision, t.token_type);
         return t;
       },
       (t) => `token_type ${t.token_type}`,
     );
-    const record = buildRecord(ctx, target, resolved, reg, account ?? DEFAULT_ACCOUNT, tokens, scope, false, dpop.key);
+    const record = { ...buildRecord(ctx, target, resolved, reg, account ?? DEFAULT_ACCOUNT, tokens, scope, false, dpop.key, tokenBindingOf(dpop)), ...(grantLabel === 'id-jag-bearer' ? idJagLifetime(assertion) : {}) };
     await saveNewTokenSet(ctx, record);
     recorder.finish('ok');
     ctx.emitStatus(target.serverUrl, { state: 'connected', since: ctx.now() });

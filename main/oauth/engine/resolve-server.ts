@@ -15,13 +15,14 @@ import {
   type PrefetchedDocument,
   type ProtectedResourceMetadata,
 } from '../discovery.ts';
+import { hasManualEndpoints, manualAuthorizationServer } from '../compat.ts';
 import { OAuthError } from '../errors.ts';
 import { getJsonDocument, type FetchFn } from '../http.ts';
 import { HeldExchange, type FlowRecorder } from '../trace.ts';
-import { assertSafeEndpoint } from '../url-safety.ts';
+import { assertSafeAuthorizationServer, assertSafeEndpoint } from '../url-safety.ts';
 import { readChallenge, type ChallengeInfo } from '../www-authenticate.ts';
 import { settingsOf, type EngineContext } from './context.ts';
-import type { ServerTarget } from './types.ts';
+import type { ServerAuthSettings, ServerTarget } from './types.ts';
 
 /** What discovery found out about a server. */
 export interface ResolvedServer {
@@ -143,11 +144,16 @@ export async function resolveServer(
     },
     (d) => `${d ? `resource ${d.metadata.resource} from ${d.url}` : 'none: using the 2025-03-26 rules'}${prefetch?.discarded ? ` (the request for ${prefetch.url} sent with the probe was not needed)` : ''}`,
   );
+  if (hasManualEndpoints(settings)) return manualServer(recorder, settings, target, ch, prm?.metadata);
   if (!prm) {
     if (!ch) {
       throw new OAuthError('discovery_failed', 'This server did not ask for authorization and publishes no authorization metadata, so there is nothing to sign in to. Connect without signing in.');
     }
-    const legacy = await recorder.step('authorization-server-metadata', () => discoverLegacyAuthorizationServer(fetchFn, target.serverUrl, signal), (d) => `${d.source}: ${d.as.issuer}`);
+    const legacy = await recorder.step(
+      'authorization-server-metadata',
+      async () => judged(await discoverLegacyAuthorizationServer(fetchFn, target.serverUrl, signal)),
+      (d) => `${d.source}: ${d.as.issuer}`,
+    );
     return { challenge: ch, resource: resourceFromUrl(target.serverUrl), as: legacy.as, asSource: legacy.source };
   }
   const servers = (prm.metadata.authorization_servers ?? []).filter((s): s is string => typeof s === 'string');
@@ -156,8 +162,34 @@ export async function resolveServer(
   }
   const preferred = settings.preferredAuthorizationServer;
   const issuer = (preferred && servers.find((s) => sameIssuer(s, preferred))) || servers[0]!;
-  const found = await recorder.step('authorization-server-metadata', () => discoverAuthorizationServer(fetchFn, issuer, signal), (d) => `issuer ${d.as.issuer} from ${d.url}`);
+  const found = await recorder.step('authorization-server-metadata', async () => judged(await discoverAuthorizationServer(fetchFn, issuer, signal, settings.acceptedIssuer)), (d) => `issuer ${d.as.issuer} from ${d.url}`);
   return { ...(ch ? { challenge: ch } : {}), resource: prm.metadata.resource, prm: prm.metadata, as: found.as, asSource: found.source };
+}
+
+/** Refuses authorization server metadata with an unsafe endpoint, inside the discovery step so the trace shows where. */
+function judged<T extends { readonly as: AuthorizationServer }>(discovery: T): T {
+  assertSafeAuthorizationServer(discovery.as);
+  return discovery;
+}
+
+/**
+ * A server whose settings give the authorization server's endpoints (it publishes no metadata): AS discovery is
+ * skipped and the engine uses what the user entered, checked like any metadata (https, or http on loopback).
+ */
+async function manualServer(
+  recorder: FlowRecorder,
+  settings: ServerAuthSettings,
+  target: ServerTarget,
+  challenge: ChallengeInfo | undefined,
+  prm: ProtectedResourceMetadata | undefined,
+): Promise<ResolvedServer> {
+  const named = prm?.authorization_servers?.find((s): s is string => typeof s === 'string');
+  const as = await recorder.step(
+    'authorization-server-metadata',
+    async () => judged({ as: manualAuthorizationServer(settings, named) }).as,
+    (a) => `not fetched: the server settings give the endpoints (issuer ${a.issuer})`,
+  );
+  return { ...(challenge ? { challenge } : {}), resource: prm?.resource ?? resourceFromUrl(target.serverUrl), ...(prm ? { prm } : {}), as, asSource: 'manual' };
 }
 
 /** The resource identifier of a server that publishes no RFC 9728 metadata: its URL without a fragment. */

@@ -5,7 +5,9 @@
  */
 import type { TokenEndpointResponse } from 'oauth4webapi';
 import { splitScope } from '../authorize.ts';
-import { tokenSetKeyString, type ClientRegistrationRecord, type DPoPKeyRecord, type TokenSetKey, type TokenSetRecord } from '../store.ts';
+import { expiresAtOf } from '../token-response.ts';
+import { newSetLifetimes } from '../lifetimes.ts';
+import { tokenSetKeyString, type ClientRegistrationRecord, type DPoPKeyRecord, type TokenBinding, type TokenSetKey, type TokenSetRecord } from '../store.ts';
 import { serverAccountKey, settingsOf, type EngineContext } from './context.ts';
 import type { ResolvedServer } from './resolve-server.ts';
 import { DEFAULT_ACCOUNT, type ServerTarget } from './types.ts';
@@ -21,6 +23,7 @@ export function buildRecord(
   requestedScope: string | undefined,
   sentResource: boolean,
   dpopKey: DPoPKeyRecord | undefined,
+  binding: TokenBinding,
 ): TokenSetRecord {
   const at = ctx.now();
   return {
@@ -34,13 +37,16 @@ export function buildRecord(
     tokenType: tokens.token_type === 'dpop' ? 'DPoP' : 'Bearer',
     ...(tokens.refresh_token ? { refreshToken: tokens.refresh_token } : {}),
     ...(tokens.id_token ? { idToken: tokens.id_token } : {}),
-    ...(typeof tokens.expires_in === 'number' ? { expiresAt: at + tokens.expires_in * 1000 } : {}),
+    ...(expiresAtOf(tokens, at) !== undefined ? { expiresAt: expiresAtOf(tokens, at)! } : {}),
     scopes: splitScope(typeof tokens.scope === 'string' ? tokens.scope : requestedScope),
     obtainedAt: at,
+    accessTokenObtainedAt: at,
     ...(dpopKey && tokens.token_type === 'dpop' ? { dpopKey } : {}),
     refreshHistory: [],
     authorizationServer: resolved.as,
     sentResource,
+    binding,
+    ...newSetLifetimes(tokens, at, reg),
   };
 }
 
@@ -85,7 +91,27 @@ export async function findRecord(ctx: EngineContext, target: ServerTarget, accou
   return found;
 }
 
-/** True when the access token expires within the refresh margin. */
+/** The share of an access token's lifetime kept as refresh margin when the lifetime is short. */
+const MARGIN_SHARE_OF_LIFETIME = 0.25;
+
+/**
+ * How long before expiry the access token is refreshed: the configured margin, but never more than a quarter of the
+ * token's lifetime, so a 6-second token is refreshed once near its end rather than on every request.
+ */
+export function refreshMarginFor(ctx: EngineContext, record: TokenSetRecord): number {
+  if (record.expiresAt === undefined) return 0;
+  const lastRefresh = [...record.refreshHistory].reverse().find((r) => r.outcome === 'ok')?.at;
+  const issuedAt = record.accessTokenObtainedAt ?? lastRefresh ?? record.obtainedAt;
+  const lifetime = record.expiresAt - issuedAt;
+  return lifetime > 0 ? Math.min(ctx.refreshMarginMs, lifetime * MARGIN_SHARE_OF_LIFETIME) : ctx.refreshMarginMs;
+}
+
+/** True when the access token expires within its refresh margin. */
 export function expiringSoon(ctx: EngineContext, record: TokenSetRecord): boolean {
-  return record.expiresAt !== undefined && record.expiresAt - ctx.refreshMarginMs <= ctx.now();
+  return record.expiresAt !== undefined && record.expiresAt - refreshMarginFor(ctx, record) <= ctx.now();
+}
+
+/** True when the access token's known lifetime is over. */
+export function expired(ctx: EngineContext, record: TokenSetRecord): boolean {
+  return record.expiresAt !== undefined && record.expiresAt <= ctx.now();
 }
