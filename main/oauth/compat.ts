@@ -7,6 +7,7 @@
  */
 import type { AuthorizationServer } from 'oauth4webapi';
 import type { CallbackHostSetting } from '../../preload/contract.ts';
+import type { TokenSetRecord } from './store.ts';
 import { isAllowedEndpoint } from './url-safety.ts';
 
 /**
@@ -168,4 +169,30 @@ export function manualAuthorizationServer(settings: CompatSettings, namedIssuer:
 function printable(text: string): string {
   // eslint-disable-next-line no-control-regex
   return text.slice(0, 80).replace(/[\u0000-\u001f\u007f]/g, '?');
+}
+
+/** What a login sent besides the defaults, recorded with the token set so refreshes send the same. */
+export interface SentParameters {
+  readonly resource: string | undefined;
+  readonly audience: string | undefined;
+}
+
+/** The token set with the `resource` value and `audience` its login sent (RFC 8707 §2.2: a refresh repeats them). */
+export function withSentParameters(record: TokenSetRecord, sent: SentParameters): TokenSetRecord {
+  return {
+    ...record,
+    sentResource: sent.resource !== undefined,
+    ...(sent.resource !== undefined && sent.resource !== record.resource ? { sentResourceValue: sent.resource } : {}),
+    ...(sent.audience !== undefined ? { sentAudience: sent.audience } : {}),
+  };
+}
+
+/** The `resource` a refresh sends: what the login sent (its custom value, else the resource), or none. */
+export function refreshResourceOf(record: TokenSetRecord): string | undefined {
+  return record.sentResource ? (record.sentResourceValue ?? record.resource) : undefined;
+}
+
+/** Extra parameters a refresh sends: the `audience` the login sent, if any. */
+export function refreshParametersOf(record: TokenSetRecord): Readonly<Record<string, string>> {
+  return record.sentAudience !== undefined ? { audience: record.sentAudience } : {};
 }

@@ -9,6 +9,7 @@ import type { TokenSetView } from '../../../preload/contract.ts';
 import { generatePkceAndState, prepareAuthorizationRequest, selectScope } from '../authorize.ts';
 import { DEFAULT_LOGIN_TIMEOUT_MS, startCallbackServer, type CallbackServer } from '../callback-server.ts';
 import { resourceToSend, withSentParameters } from '../compat.ts';
+import { tokenResponseWarnings } from '../token-response.ts';
 import { assertPkceS256 } from '../discovery.ts';
 import { OAuthError, isOAuthError } from '../errors.ts';
 import { exchangeAuthorizationCode, toOAuthError } from '../grants.ts';
@@ -147,6 +148,7 @@ export async function authorizationCodeLogin(
       if (isOAuthError(err, 'invalid_client') && registration.kind === 'dynamic') await ctx.store.deleteRegistration(as.issuer);
       throw err;
     }
+    for (const warning of tokenResponseWarnings(tokens)) recorder.note('id-token-dropped', warning);
     const record = await placeTokenSet(ctx, recorder, target, buildRecord(ctx, target, resolved, registration, options.account ?? DEFAULT_ACCOUNT, tokens, scope, resource !== undefined, dpop.key, tokenBindingOf(dpop)), options);
     await saveNewTokenSet(ctx, withSentParameters(record, { resource, audience: settings.audience }));
     return tokenSetView(record);
