@@ -6,10 +6,12 @@
  * this file only wires them to the public API.
  */
 import { tokenSetView } from './views.ts';
+import { listAccounts } from './engine/accounts.ts';
 import { authorizedFetch } from './engine/authorized-fetch.ts';
 import { createEngineContext } from './engine/context.ts';
 import { assertionLogin, idJagLogin } from './engine/machine-logins.ts';
 import { login } from './engine/login.ts';
+import { submitPastedRedirect } from './engine/pasted-redirect.ts';
 import { refresh } from './engine/refresh.ts';
 import { deleteManagedRegistration, forgetRegistration, readManagedRegistration, updateManagedRegistration } from './engine/registration-admin.ts';
 import { findRecord } from './engine/token-sets.ts';
@@ -18,6 +20,7 @@ import type { OAuthEngine, OAuthEngineDeps } from './engine/types.ts';
 
 export { DEFAULT_ACCOUNT } from './engine/types.ts';
 export type {
+  AccountInfo,
   AuthStatus,
   AuthorizedFetchOptions,
   IdJagLoginInput,
@@ -27,9 +30,12 @@ export type {
   LogoutResult,
   OAuthEngine,
   OAuthEngineDeps,
+  PastedRedirectResult,
   ServerAuthSettings,
   ServerTarget,
+  SignInMethod,
 } from './engine/types.ts';
+export { localBrowserAvailable } from './engine/device-flow.ts';
 
 /** Creates the engine. */
 export function createOAuthEngine(deps: OAuthEngineDeps): OAuthEngine {
@@ -51,5 +57,7 @@ export function createOAuthEngine(deps: OAuthEngineDeps): OAuthEngine {
     updateRegistration: (target, metadata) => updateManagedRegistration(ctx, target, metadata),
     deleteRegistration: (target) => deleteManagedRegistration(ctx, target),
     forgetRegistration: (target) => forgetRegistration(ctx, target),
+    submitRedirect: (target, address, options = {}) => submitPastedRedirect(ctx, target, address, options.account),
+    accounts: (target) => listAccounts(ctx, target),
   };
 }

@@ -1,7 +1,8 @@
 /** The OAuth engine's public surface (see README.md): import from here, not from the step modules. */
-export { createOAuthEngine, DEFAULT_ACCOUNT } from './engine.ts';
+export { createOAuthEngine, DEFAULT_ACCOUNT, localBrowserAvailable } from './engine.ts';
 export { CALLBACK_PATH } from './callback-server.ts';
 export type {
+  AccountInfo,
   AuthStatus,
   AuthorizedFetchOptions,
   IdJagLoginInput,
@@ -11,8 +12,10 @@ export type {
   LogoutResult,
   OAuthEngine,
   OAuthEngineDeps,
+  PastedRedirectResult,
   ServerAuthSettings,
   ServerTarget,
+  SignInMethod,
 } from './engine.ts';
 export { OAuthError, isOAuthError, oauthErrorCodes } from './errors.ts';
 export type { OAuthErrorCode } from './errors.ts';

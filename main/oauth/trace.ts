@@ -23,6 +23,7 @@ const SECRET_FIELDS = new Set([
   'actor_token',
   'token',
   'registration_access_token',
+  'device_code',
   'password',
   'private_key',
   'private_key_pem',

@@ -32,6 +32,21 @@ export type LoginState =
   | { readonly state: 'discovering'; readonly serverUrl: string }
   | { readonly state: 'registering'; readonly issuer: string }
   | { readonly state: 'awaiting-user'; readonly issuer: string; readonly authorizationUrl: string; readonly redirectUri: string }
+  /**
+   * RFC 8628: the user enters `userCode` at `verificationUri` on any device. The user code is shown, so it is not a
+   * secret like a token; the device code is, and never appears in a state.
+   */
+  | {
+      readonly state: 'awaiting-device';
+      readonly issuer: string;
+      readonly userCode: string;
+      readonly verificationUri: string;
+      readonly verificationUriComplete?: string;
+      /** Epoch ms when the codes expire. */
+      readonly expiresAt: number;
+      /** Seconds between polls (grows by 5 on every `slow_down`). */
+      readonly interval: number;
+    }
   | { readonly state: 'exchanging-code'; readonly issuer: string }
   | { readonly state: 'requesting-token'; readonly issuer: string; readonly grant: string }
   | { readonly state: 'signed-in'; readonly tokenSet: TokenSetView }
@@ -61,6 +76,8 @@ export interface OAuthEngineDeps {
   readonly refreshMarginMs?: number;
   /** Step-up re-authorizations per resource (default 3). */
   readonly maxStepUpAttempts?: number;
+  /** Whether a browser can be opened on this machine (for `signInMethod: 'automatic'`); default true. */
+  readonly browserAvailable?: () => boolean;
 }
 
 /** Options of a login. */
@@ -72,6 +89,42 @@ export interface LoginOptions {
   readonly account?: string;
   /** The challenge of the 401/403 that caused this login, when there was one. */
   readonly challenge?: ChallengeInfo;
+  /** Overrides the server's `signInMethod` for this login: the browser (with the loopback) or RFC 8628. */
+  readonly method?: 'browser' | 'device';
+  /**
+   * Signs in another identity: the authorization request asks the user to choose one (`prompt=select_account` where
+   * the AS offers it, else `prompt=login`), and the account is named after the identity unless it is already stored.
+   */
+  readonly addAccount?: boolean;
+}
+
+/** How a server signs users in: the browser (default), the device authorization grant, or device when no browser can open. */
+export type SignInMethod = 'browser' | 'device' | 'automatic';
+
+/** The answer to a pasted redirected address: accepted, or refused with a reason (never the pasted text). */
+export interface PastedRedirectResult {
+  readonly accepted: boolean;
+  /** A stable reason code (`wrong-state`, `wrong-iss`, `no-sign-in-pending`, …). */
+  readonly reason?: string;
+  /** What to tell the user; fixed text. */
+  readonly message?: string;
+}
+
+/** One identity Keyport holds tokens for at a server: the stored account and what the tokens say about the user. */
+export interface AccountInfo {
+  /** The account key the token set is stored under (issuer, resource, account). */
+  readonly account: string;
+  readonly issuer: string;
+  readonly resource: string;
+  /** `sub` of the ID token, else of a JWT access token. */
+  readonly subject?: string;
+  readonly username?: string;
+  readonly email?: string;
+  /** The best name the tokens give: username, else email, else name, else subject, else the account key. */
+  readonly label: string;
+  readonly scopes: readonly string[];
+  readonly obtainedAt: number;
+  readonly expiresAt?: number;
 }
 
 /** Options of the authenticated fetch. */
@@ -120,6 +173,10 @@ export interface OAuthEngine {
   updateRegistration(target: ServerTarget, metadata: Record<string, unknown>): Promise<Record<string, unknown>>;
   deleteRegistration(target: ServerTarget): Promise<void>;
   forgetRegistration(target: ServerTarget): Promise<void>;
+  /** Hands a redirected address the user pasted to the login waiting for it; checked exactly like a callback. */
+  submitRedirect(target: ServerTarget, address: string, options?: { readonly account?: string }): PastedRedirectResult;
+  /** The accounts (identities) Keyport holds tokens for at this server. */
+  accounts(target: ServerTarget): Promise<readonly AccountInfo[]>;
 }
 
 /** The account a token set is kept under when the caller names none (one user per server in the app). */
