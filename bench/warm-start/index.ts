@@ -1,153 +1,185 @@
 /**
- * bench/warm-start: with valid tokens already stored, the time from "start" (a fresh engine over the stored
- * credentials + a fresh connection) to "tools listed", against a raw SDK `Client` that connects to the same server
- * with the same bearer in a static header (no OAuth machinery at all), in alternating rounds. Also counts the OAuth
- * requests Keyport made on the warm path (authorization server + protected-resource metadata): target 0.
- * Targets: median ratio ≤ 1.1 and 0 OAuth requests.
+ * `npm run bench -- warm-start`: the app starting with N configured servers it already holds tokens for, at a real
+ * network's latency (40 ms round trip by default). Measures the time from the start of the app's services (the same
+ * `createAppServices` main/index.ts calls, whose start connects every signed-in server) until *every* server's tools
+ * are listed, against raw MCP SDK 1.x clients that connect to the same N servers in parallel with the same tokens as
+ * static `Authorization` headers (no OAuth machinery at all) and list their tools. Alternating rounds; before each
+ * start every proxied connection is closed, so each start opens new connections as a freshly launched app does.
  *
- * Bearer tokens (`dpop: 'off'`), so both sides send the same kind of request; a DPoP-bound token would add a proof
- * per request on Keyport's side only.
- * The tokens are in the real OS keychain (the Secret Service on Linux; a private, throw-away gnome-keyring is started
- * when none is reachable). Every "start" builds a new keychain store, engine and connection and reads the tokens from
- * the Secret Service; only libsecret's D-Bus connection and session stay open between starts, as in a running app.
- * Both sides share the process's HTTP connection pool. The run also prints how many keychain items each Keyport start
- * read and how long that read took, which is most of the difference between the two sides.
+ * The servers: N protected MCP servers (each its own origin, resource, token set and connection) and one
+ * authorization server, each behind a latency proxy in another process (bench/far-side.ts). The tokens are in the
+ * real keychain (the Secret Service on Linux; a private, throw-away gnome-keyring is started when none is reachable),
+ * put there by real sign-ins through the app's services. Bearer tokens (`dpop: 'off'`), so both sides send the same
+ * requests.
  *
- * Run: `npm run bench -- warm-start` (or `node bench/warm-start/index.ts [--rounds N]`).
+ * Targets, at N = 30 (the JSON line): median ratio ≤ 1.1; 0 OAuth requests (authorization server + protected-resource
+ * metadata) during Keyport's starts; at most one keychain read per server (and no listing of the keychain). Also run
+ * for 1 and 100 servers, so the growth with N shows (it should be flat in wall time: the servers are independent);
+ * and, for reference only, the old loopback figure (1 server, 0 ms added; its retired target was ≤ 1.1).
+ *
+ * Options: `--sizes 1,30,100`, `--servers 30` (the size the JSON line reports), `--rounds N` (10 per size),
+ * `--warmups N` (1), `--rtt MS` (40), `--handshake` (a new connection costs one more round trip, as TCP's does).
  */
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import type { CredentialStore, FetchFn } from '../../main/oauth/index.ts';
-import { openKeychainSecrets } from '../../main/secrets/open.ts';
-import { secretServiceUsable, startPrivateKeyring, stopPrivateKeyring, type PrivateKeyring } from '../../test/setup/keyring.ts';
-import { connectionFor, engineFor, signIn, startBedWithClient } from '../../test/mcp/helpers/engine-bed.ts';
-import { median, numberArg, printResult } from '../lib.ts';
+import { startFarSide } from '../far-side.ts';
+import type { FarSide } from '../far-side.ts';
+import { check, countArg, listArg, median, numberArg, printResult } from '../lib.ts';
+import { allToolsListed, signInServers, startApp, useKeychain } from '../signed-in.ts';
+import type { KeychainReads, SignedInServers } from '../signed-in.ts';
 
 const RATIO_TARGET = 1.1;
-const rounds = numberArg('rounds', 60);
+const mainSize = numberArg('servers', 30);
+const sizes = [...new Set([...listArg('sizes', [1, 30, 100]), mainSize])].sort((a, b) => a - b);
+const rounds = numberArg('rounds', 10);
+const warmups = countArg('warmups', 1);
+const rttMs = numberArg('rtt', 40);
+const handshake = process.argv.includes('--handshake');
 
-let keyring: PrivateKeyring | undefined;
-if (process.platform === 'linux' && !secretServiceUsable(process.env.DBUS_SESSION_BUS_ADDRESS)) {
-  keyring = await startPrivateKeyring();
-  process.env.DBUS_SESSION_BUS_ADDRESS = keyring.busAddress;
-  Object.assign(process.env, keyring.env);
-}
-const dataDir = await mkdtemp(join(tmpdir(), 'keyport-bench-warm-'));
-const bed = await startBedWithClient();
-try {
-  // First run: the user signs in once; tokens land in the keychain.
-  await signIn(bed, 'alice', { store: openKeychainSecrets(dataDir).credentials, dpop: 'off' });
-
-  // The raw client needs the same bearer: observe it once on the wire (bench only; never logged).
-  let bearer: string | undefined;
-  const spy: FetchFn = (input, init) => {
-    const auth = new Headers(init?.headers).get('authorization');
-    if (auth !== null && String(input instanceof Request ? input.url : input).startsWith(bed.mcpUrl)) bearer = auth;
-    return fetch(input, init);
-  };
-
-  // What the keychain costs inside each Keyport start: how many items it read, and how long the token-set read took.
-  const keychain = { reads: [] as number[], readMs: [] as number[] };
-  const observed = (inner: CredentialStore): CredentialStore => {
-    let reads = 0;
-    const count = <T>(p: Promise<T>): Promise<T> => {
-      reads++;
-      return p;
-    };
-    keychain.reads.push(0);
-    const slot = keychain.reads.length - 1;
-    const done = <T>(p: Promise<T>): Promise<T> => p.finally(() => (keychain.reads[slot] = reads));
-    return {
-      getRegistration: (issuer) => done(count(inner.getRegistration(issuer))),
-      putRegistration: (record) => inner.putRegistration(record),
-      deleteRegistration: (issuer) => inner.deleteRegistration(issuer),
-      putTokenSet: (record) => inner.putTokenSet(record),
-      deleteTokenSet: (key) => inner.deleteTokenSet(key),
-      listTokenSets: () => done(count(inner.listTokenSets())),
-      findTokenSetKey: (serverUrl, account) => inner.findTokenSetKey!(serverUrl, account),
-      getTokenSet: async (key) => {
-        const t = performance.now();
-        const record = await done(count(inner.getTokenSet(key)));
-        keychain.readMs.push(performance.now() - t);
-        return record;
-      },
-    };
-  };
-
-  const keyportStart = async (fetchFn?: FetchFn): Promise<number> => {
-    const t0 = performance.now();
-    const store = observed(openKeychainSecrets(dataDir).credentials);
-    const signed = engineFor(bed, 'alice', { store, dpop: 'off', ...(fetchFn !== undefined ? { fetch: fetchFn } : {}) });
-    const conn = connectionFor(bed, signed, { reconnect: false });
-    await conn.connect();
-    const tools = await conn.listTools();
+/** One Keyport start: the app's services over the data directory until every server's tools are listed. */
+async function keyportStart(signed: SignedInServers, n: number): Promise<{ ms: number; reads: KeychainReads }> {
+  const reads: KeychainReads = { gets: 0, lists: 0 };
+  const ids = signed.servers.slice(0, n).map((s) => s.id);
+  const t0 = performance.now();
+  const app = await startApp({ dataDir: signed.dataDir, reads });
+  try {
+    const listed = await allToolsListed(app, ids);
     const ms = performance.now() - t0;
-    if (tools.length === 0) throw new Error('no tools listed');
-    await conn.disconnect();
-    return ms;
-  };
-  const rawStart = async (): Promise<number> => {
-    const t0 = performance.now();
-    const client = new Client({ name: 'raw-bench', version: '1.0.0' });
-    const transport = new StreamableHTTPClientTransport(new URL(bed.mcpUrl), { requestInit: { headers: { Authorization: bearer ?? '' } } });
-    await client.connect(transport);
-    const { tools } = await client.listTools();
-    const ms = performance.now() - t0;
-    if (tools.length === 0) throw new Error('no tools listed');
-    await transport.terminateSession().catch(() => undefined);
-    await client.close();
-    return ms;
-  };
-
-  await keyportStart(spy);
-  if (bearer === undefined) throw new Error('could not observe the bearer');
-  for (let w = 0; w < 3; w++) {
-    await keyportStart();
-    await rawStart();
+    if ([...listed.values()].some((count) => count === 0)) throw new Error('a server listed no tools');
+    return { ms, reads };
+  } finally {
+    await app.runtime.dispose();
   }
+}
 
-  keychain.reads.length = 0;
-  keychain.readMs.length = 0;
-  const asBefore = bed.authServer.count();
-  const wellKnown = (): number => bed.mcpServer.log.filter((r) => r.path.startsWith('/.well-known/')).length;
-  const prmBefore = wellKnown();
-  const times = { keyport: [] as number[], raw: [] as number[] };
-  for (let r = 0; r < rounds; r++) {
-    if (r % 2 === 0) {
-      times.keyport.push(await keyportStart());
-      times.raw.push(await rawStart());
-    } else {
-      times.raw.push(await rawStart());
-      times.keyport.push(await keyportStart());
+/** One raw start: N SDK clients with static bearers, connecting and listing tools in parallel. */
+async function rawStart(signed: SignedInServers, n: number): Promise<number> {
+  const urls = signed.servers.slice(0, n).map((s) => s.url ?? '');
+  const t0 = performance.now();
+  const clients = await Promise.all(
+    urls.map(async (url) => {
+      const client = new Client({ name: 'raw-bench', version: '1.0.0' });
+      const transport = new StreamableHTTPClientTransport(new URL(url), { requestInit: { headers: { Authorization: signed.authorization.get(url) ?? '' } } });
+      await client.connect(transport);
+      const { tools } = await client.listTools();
+      if (tools.length === 0) throw new Error('a server listed no tools');
+      return { client, transport };
+    }),
+  );
+  const ms = performance.now() - t0;
+  await Promise.all(
+    clients.map(async ({ client, transport }) => {
+      await transport.terminateSession().catch(() => undefined);
+      await client.close();
+    }),
+  );
+  return ms;
+}
+
+/** The figures of one size. */
+interface SizeResult {
+  readonly servers: number;
+  readonly keyportMs: number;
+  readonly rawMs: number;
+  readonly ratio: number;
+  readonly oauthRequests: number;
+  /** The most keychain item reads one start made, per server. */
+  readonly keychainReadsPerServer: number;
+  readonly keychainListings: number;
+}
+
+/** `rounds` alternating starts of each side with `n` servers configured. */
+async function measure(far: FarSide, signed: SignedInServers, n: number, count: number): Promise<SizeResult> {
+  await signed.useFirst(n);
+  const before = async () => {
+    await far.dropConnections();
+  };
+  for (let w = 0; w < warmups; w++) {
+    await before();
+    await keyportStart(signed, n);
+    await before();
+    await rawStart(signed, n);
+  }
+  const start = await far.counts();
+  const keyport: number[] = [];
+  const raw: number[] = [];
+  let reads = 0;
+  let listings = 0;
+  for (let r = 0; r < count; r++) {
+    for (const side of r % 2 === 0 ? (['keyport', 'raw'] as const) : (['raw', 'keyport'] as const)) {
+      await before();
+      if (side === 'raw') {
+        raw.push(await rawStart(signed, n));
+        continue;
+      }
+      const run = await keyportStart(signed, n);
+      keyport.push(run.ms);
+      reads = Math.max(reads, run.reads.gets);
+      listings += run.reads.lists;
     }
   }
-  const oauthRequests = bed.authServer.count() - asBefore + (wellKnown() - prmBefore);
-  const mk = median(times.keyport);
-  const mr = median(times.raw);
-  const ratio = mk / mr;
-  console.log(`warm-start: ${rounds} rounds, alternating; server ${bed.mcpUrl}`);
-  console.log(`  keyport (fresh engine over stored tokens + connect + tools/list) median ${mk.toFixed(2)} ms`);
-  console.log(`  raw SDK (static bearer, connect + tools/list)                     median ${mr.toFixed(2)} ms`);
-  console.log(`  ratio ${ratio.toFixed(3)}  target ≤ ${RATIO_TARGET}`);
-  console.log(`  keychain items read per Keyport start: ${median(keychain.reads)}; that read took median ${median(keychain.readMs).toFixed(2)} ms (Keyport − raw: ${(mk - mr).toFixed(2)} ms)`);
-  console.log(`  OAuth requests during the Keyport starts: ${oauthRequests}  target 0`);
+  const end = await far.counts();
+  const keyportMs = median(keyport);
+  const rawMs = median(raw);
+  return {
+    servers: n,
+    keyportMs,
+    rawMs,
+    ratio: keyportMs / rawMs,
+    oauthRequests: end.authServer - start.authServer + (end.wellKnown - start.wellKnown),
+    keychainReadsPerServer: reads / n,
+    keychainListings: listings,
+  };
+}
+
+const stopKeychain = await useKeychain();
+let far: FarSide | undefined;
+let signed: SignedInServers | undefined;
+try {
+  far = await startFarSide({ servers: Math.max(...sizes), oneWayDelayMs: 0, handshakeRoundTrips: handshake ? 1 : 0 });
+  const t0 = performance.now();
+  signed = await signInServers(far.mcpUrls);
+  console.log(`warm-start: ${far.mcpUrls.length} servers signed in (setup, ${((performance.now() - t0) / 1000).toFixed(1)} s); ${rounds} rounds per size, alternating`);
+
+  const loopback = await measure(far, signed, 1, rounds);
+  await far.setDelay(rttMs / 2);
+  const results: SizeResult[] = [];
+  for (const n of sizes) results.push(await measure(far, signed, n, rounds));
+
+  const fmt = (x: number): string => `${x.toFixed(1)} ms`.padStart(9);
+  console.log(`\nat ${rttMs} ms round trip${handshake ? ', connection setup one more' : ''}: start → every server's tools listed (medians)`);
+  console.log('  servers   keyport        raw   ratio   OAuth requests   keychain reads/server');
+  for (const r of results) {
+    console.log(`  ${String(r.servers).padStart(7)} ${fmt(r.keyportMs)}  ${fmt(r.rawMs)}   ${r.ratio.toFixed(3)}   ${String(r.oauthRequests).padStart(14)}   ${r.keychainReadsPerServer.toFixed(2).padStart(21)}${r.keychainListings ? ` (+${r.keychainListings} listings)` : ''}`);
+  }
+  const first = results[0]!;
+  const last = results[results.length - 1]!;
+  if (results.length > 1) {
+    console.log(`  growth from ${first.servers} to ${last.servers} servers: keyport ×${(last.keyportMs / first.keyportMs).toFixed(2)}, raw ×${(last.rawMs / first.rawMs).toFixed(2)} (flat would be ×1)`);
+  }
+  console.log(`\non loopback, 1 server (reference; the retired target was ≤ ${RATIO_TARGET}): keyport ${loopback.keyportMs.toFixed(2)} ms, raw ${loopback.rawMs.toFixed(2)} ms, ratio ${loopback.ratio.toFixed(3)}`);
+
+  const at = results.find((r) => r.servers === mainSize)!;
+  const metric = `median_ratio_keyport_vs_raw_${at.servers}_servers_${rttMs}ms_rtt`;
+  const checks = [
+    check(metric, Number(at.ratio.toFixed(3)), '<=', RATIO_TARGET),
+    check('oauth_requests', at.oauthRequests, '==', 0),
+    check('keychain_reads_per_server', at.keychainReadsPerServer + at.keychainListings, '<=', 1),
+  ];
   printResult({
     bench: 'warm-start',
-    metric: 'median_ratio_keyport_vs_raw',
-    value: Number(ratio.toFixed(4)),
+    metric,
+    value: Number(at.ratio.toFixed(3)),
     target: RATIO_TARGET,
-    pass: ratio <= RATIO_TARGET && oauthRequests === 0,
-    oauthRequests,
-    keychainReadsPerStart: median(keychain.reads),
-    keychainReadMs: Number(median(keychain.readMs).toFixed(3)),
+    pass: checks.every((c) => c.pass),
+    checks,
+    oauthRequests: at.oauthRequests,
+    keychainReadsPerServer: at.keychainReadsPerServer,
+    sizes: results.map((r) => ({ servers: r.servers, keyportMs: Number(r.keyportMs.toFixed(1)), rawMs: Number(r.rawMs.toFixed(1)), ratio: Number(r.ratio.toFixed(3)) })),
+    loopbackRatio: Number(loopback.ratio.toFixed(3)),
   });
 } finally {
-  await bed.close();
-  const secrets = openKeychainSecrets(dataDir);
-  for (const item of await secrets.store.list().catch(() => [])) await secrets.store.delete(item.account).catch(() => undefined);
-  await rm(dataDir, { recursive: true, force: true });
-  if (keyring) stopPrivateKeyring(keyring);
+  await signed?.cleanup();
+  await far?.close();
+  stopKeychain();
 }
