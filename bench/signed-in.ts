@@ -9,6 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { EventPayloads, ServerStatus } from '../preload/contract.ts';
 import type { Emit } from '../main/ipc/events.ts';
+import type { FetchFn } from '../main/oauth/index.ts';
 import { ConfigStore } from '../main/config/store.ts';
 import type { ServerConfig } from '../main/config/schema.ts';
 import { openKeychainSecrets } from '../main/secrets/open.ts';
@@ -127,6 +128,8 @@ export interface StartAppOptions {
   readonly reads?: KeychainReads;
   /** Connect every signed-in server at start, as the app does (default true). */
   readonly autoConnect?: boolean;
+  /** A fetch for the core (the engine and every MCP connection); only to watch the requests, e.g. a timeline. */
+  readonly fetch?: FetchFn;
 }
 
 /** A started app: its services, and the status events it pushes to the window. */
@@ -149,7 +152,10 @@ export async function startApp(options: StartAppOptions): Promise<StartedApp> {
     dataDir: options.dataDir,
     emit,
     autoConnect: options.autoConnect ?? true,
-    ...(options.reads !== undefined && { core: { openSecrets: countingKeychain(options.reads) } }),
+    core: {
+      ...(options.reads !== undefined && { openSecrets: countingKeychain(options.reads) }),
+      ...(options.fetch !== undefined && { fetch: options.fetch }),
+    },
   });
   return {
     runtime,

@@ -18,12 +18,14 @@
  * and, for reference only, the old loopback figure (1 server, 0 ms added; its retired target was ≤ 1.1).
  *
  * Options: `--sizes 1,30,100`, `--servers 30` (the size the JSON line reports), `--rounds N` (10 per size),
- * `--warmups N` (1), `--rtt MS` (40), `--handshake` (a new connection costs one more round trip, as TCP's does).
+ * `--warmups N` (1), `--rtt MS` (40), `--handshake` (a new connection costs one more round trip, as TCP's does),
+ * `--timeline` (also print one start of each side with 1 server, request by request).
  */
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import { startFarSide } from '../far-side.ts';
 import type { FarSide } from '../far-side.ts';
+import type { FetchFn } from '../../main/oauth/index.ts';
 import { check, countArg, listArg, median, numberArg, printResult } from '../lib.ts';
 import { allToolsListed, signInServers, startApp, useKeychain } from '../signed-in.ts';
 import type { KeychainReads, SignedInServers } from '../signed-in.ts';
@@ -35,6 +37,7 @@ const rounds = numberArg('rounds', 10);
 const warmups = countArg('warmups', 1);
 const rttMs = numberArg('rtt', 40);
 const handshake = process.argv.includes('--handshake');
+const showTimeline = process.argv.includes('--timeline');
 
 /** One Keyport start: the app's services over the data directory until every server's tools are listed. */
 async function keyportStart(signed: SignedInServers, n: number): Promise<{ ms: number; reads: KeychainReads }> {
@@ -50,6 +53,48 @@ async function keyportStart(signed: SignedInServers, n: number): Promise<{ ms: n
   } finally {
     await app.runtime.dispose();
   }
+}
+
+/**
+ * The requests of one start with one server, as `+ms  → METHOD path (JSON-RPC method)` / `+ms  ← status` lines, for
+ * each side: where a start's round trips go. Only methods, paths and statuses are printed.
+ */
+async function timeline(far: FarSide, signed: SignedInServers): Promise<{ keyport: string[]; raw: string[] }> {
+  const watch = (lines: string[], t0: { at: number }): FetchFn => async (input, init) => {
+    const url = new URL(input instanceof Request ? input.url : String(input));
+    let rpc = '';
+    try {
+      const parsed = typeof init?.body === 'string' ? (JSON.parse(init.body) as { method?: unknown }) : undefined;
+      if (typeof parsed?.method === 'string') rpc = ` (${parsed.method})`;
+    } catch {
+      // not JSON
+    }
+    const at = (): string => `+${(performance.now() - t0.at).toFixed(1)} ms`.padStart(11);
+    lines.push(`${at()}  → ${init?.method ?? 'GET'} ${url.pathname}${rpc}`);
+    const response = await fetch(input, init);
+    lines.push(`${at()}  ← ${response.status} ${url.pathname}${rpc}`);
+    return response;
+  };
+  await signed.useFirst(1);
+  const id = signed.servers[0]!.id;
+  const url = signed.servers[0]!.url ?? '';
+  const keyport: string[] = [];
+  await far.dropConnections();
+  const k0 = { at: performance.now() };
+  const app = await startApp({ dataDir: signed.dataDir, fetch: watch(keyport, k0) });
+  await allToolsListed(app, [id]);
+  keyport.push(`+${(performance.now() - k0.at).toFixed(1)} ms`.padStart(11) + '  tools listed');
+  await app.runtime.dispose();
+  const raw: string[] = [];
+  await far.dropConnections();
+  const r0 = { at: performance.now() };
+  const client = new Client({ name: 'raw-bench', version: '1.0.0' });
+  const transport = new StreamableHTTPClientTransport(new URL(url), { fetch: watch(raw, r0), requestInit: { headers: { Authorization: signed.authorization.get(url) ?? '' } } });
+  await client.connect(transport);
+  await client.listTools();
+  raw.push(`+${(performance.now() - r0.at).toFixed(1)} ms`.padStart(11) + '  tools listed');
+  await client.close();
+  return { keyport, raw };
 }
 
 /** One raw start: N SDK clients with static bearers, connecting and listing tools in parallel. */
@@ -158,6 +203,13 @@ try {
     console.log(`  growth from ${first.servers} to ${last.servers} servers: keyport ×${(last.keyportMs / first.keyportMs).toFixed(2)}, raw ×${(last.rawMs / first.rawMs).toFixed(2)} (flat would be ×1)`);
   }
   console.log(`\non loopback, 1 server (reference; the retired target was ≤ ${RATIO_TARGET}): keyport ${loopback.keyportMs.toFixed(2)} ms, raw ${loopback.rawMs.toFixed(2)} ms, ratio ${loopback.ratio.toFixed(3)}`);
+
+  if (showTimeline) {
+    const lines = await timeline(far, signed);
+    console.log(`\none start with 1 server at ${rttMs} ms round trip, request by request (the MCP server's stream is a GET that stays open):`);
+    console.log(`  keyport:\n${lines.keyport.join('\n')}`);
+    console.log(`  raw SDK:\n${lines.raw.join('\n')}`);
+  }
 
   const at = results.find((r) => r.servers === mainSize)!;
   const metric = `median_ratio_keyport_vs_raw_${at.servers}_servers_${rttMs}ms_rtt`;
