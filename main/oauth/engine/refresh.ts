@@ -36,11 +36,23 @@ export interface RefreshOptions {
  * request tries again.
  */
 function unavailableAuthorizationServer(err: unknown, issuer: string): OAuthError | undefined {
-  const status = (err as { status?: unknown }).status ?? ((err as { cause?: unknown }).cause instanceof Response ? ((err as { cause: Response }).cause.status) : undefined);
+  const status = httpStatusOf(err);
   const network = isOAuthError(err, 'network');
   if (!network && !(typeof status === 'number' && status >= 500)) return undefined;
   const what = network ? 'could not be reached' : `answered HTTP ${status as number}`;
   return new OAuthError('authorization_server_unavailable', `The authorization server ${originOf(issuer)} ${what} while Keyport refreshed your sign-in. Your tokens are kept and Keyport will try again; check your connection, or try later.`, { cause: err, ...(typeof status === 'number' ? { status } : {}) });
+}
+
+/** The HTTP status behind an error, looking through its causes (oauth4webapi keeps the response as a cause). */
+function httpStatusOf(err: unknown): number | undefined {
+  let current: unknown = err;
+  for (let depth = 0; depth < 5 && current; depth++) {
+    if (current instanceof Response) return current.status;
+    const status = (current as { status?: unknown }).status;
+    if (typeof status === 'number') return status;
+    current = (current as { cause?: unknown }).cause;
+  }
+  return undefined;
 }
 
 function originOf(url: string): string {

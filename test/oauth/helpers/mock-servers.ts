@@ -47,6 +47,22 @@ export interface MockOptions {
   rejectClients?: string[];
   /** Scopes the AS never grants even when asked. */
   dropScopes?: string[];
+  /** Extra members of the protected resource metadata (e.g. `dpop_bound_access_tokens_required`). */
+  prmExtra?: Record<string, unknown>;
+  /** The scheme of the MCP endpoint's challenges (default: DPoP when `dpop`, else Bearer). */
+  challengeScheme?: 'Bearer' | 'DPoP' | 'Bearer, DPoP';
+  /** Members that replace those of every token response (e.g. `expires_in: 1e300`, a hostile `access_token`). */
+  tokenResponseOverride?: Record<string, unknown>;
+  /** The token endpoint answers refresh requests with this HTTP status (and an empty body) instead of tokens. */
+  refreshStatus?: number;
+  /** The MCP endpoint refuses every token, even a fresh one, with this `error_description`. */
+  rejectAllTokens?: string;
+  /** The MCP endpoint takes Bearer only: any `DPoP` scheme gets a Bearer-only 401 (like SDK 1.x requireBearerAuth). */
+  refuseDPoPScheme?: boolean;
+  /** Members that replace those of the AS metadata (e.g. an unsafe `token_endpoint`). */
+  asMetadataOverride?: Record<string, unknown>;
+  /** Members that replace those of the registration response (e.g. other `redirect_uris`, a hostile `client_id`). */
+  registrationOverride?: Record<string, unknown>;
 }
 
 /** A running mock. */
@@ -97,7 +113,7 @@ export async function startMockServers(options: MockOptions = {}): Promise<MockS
       refreshTokens.set(rt, { scopes, used: false });
       out.refresh_token = rt;
     }
-    return out;
+    return { ...out, ...options.tokenResponseOverride };
   };
 
   const dpopJkt = (req: IncomingMessage): string | undefined => {
@@ -121,6 +137,7 @@ export async function startMockServers(options: MockOptions = {}): Promise<MockS
       resource: options.prmResource ?? `${base}/mcp`,
       authorization_servers: [issuer],
       ...(options.scopesSupported ? { scopes_supported: options.scopesSupported } : {}),
+      ...options.prmExtra,
     };
     switch (url.pathname) {
       case '/.well-known/oauth-protected-resource/mcp':
@@ -142,12 +159,13 @@ export async function startMockServers(options: MockOptions = {}): Promise<MockS
           ...(options.asScopesSupported ? { scopes_supported: options.asScopesSupported } : {}),
           ...(options.issSupported ? { authorization_response_iss_parameter_supported: true } : {}),
           ...(options.dpop ? { dpop_signing_alg_values_supported: ['ES256'] } : {}),
+          ...options.asMetadataOverride,
         });
       case '/register': {
         const meta = JSON.parse(body) as Record<string, unknown>;
         const clientId = `client-${clients.size + 1}`;
         const method = options.registrationAuthMethod ?? (meta.token_endpoint_auth_method as string) ?? 'none';
-        const reg = { ...meta, client_id: clientId, token_endpoint_auth_method: method, ...(method === 'none' ? {} : { client_secret: `secret-${b64url(randomBytes(12))}`, client_secret_expires_at: 0 }), registration_access_token: `rat-${b64url(randomBytes(12))}`, registration_client_uri: `${base}/register/${clientId}` };
+        const reg = { ...meta, client_id: clientId, token_endpoint_auth_method: method, ...(method === 'none' ? {} : { client_secret: `secret-${b64url(randomBytes(12))}`, client_secret_expires_at: 0 }), registration_access_token: `rat-${b64url(randomBytes(12))}`, registration_client_uri: `${base}/register/${clientId}`, ...options.registrationOverride };
         clients.set(clientId, reg);
         return json(res, 201, reg);
       }
@@ -185,6 +203,10 @@ export async function startMockServers(options: MockOptions = {}): Promise<MockS
         }
         if (grant === 'refresh_token') {
           if (options.refreshDelayMs) await new Promise((r) => setTimeout(r, options.refreshDelayMs));
+          if (options.refreshStatus) {
+            res.writeHead(options.refreshStatus);
+            return res.end();
+          }
           const rt = refreshTokens.get(form.get('refresh_token') ?? '');
           if (!rt || rt.used) return json(res, 400, { error: 'invalid_grant' });
           if (options.rotateRefreshTokens !== false) rt.used = true;
@@ -209,11 +231,16 @@ export async function startMockServers(options: MockOptions = {}): Promise<MockS
       case '/mcp': {
         const auth = req.headers.authorization ?? '';
         const [scheme, token] = auth.split(' ');
+        if (options.refuseDPoPScheme && scheme === 'DPoP') {
+          res.writeHead(401, { 'www-authenticate': 'Bearer error="invalid_token", error_description="Invalid Authorization header format, expected \'Bearer TOKEN\'"' });
+          return res.end();
+        }
         const t = token ? accessTokens.get(token) : undefined;
-        const challengeScheme = options.dpop ? 'DPoP' : 'Bearer';
+        const challengeScheme = options.challengeScheme ?? (options.dpop ? 'DPoP' : 'Bearer');
         const rm = prmMode === 'path' ? prmPathUrl : prmMode === 'root' ? prmRootUrl : undefined;
-        if (!t || t.exp < Date.now() || (t.jkt && (scheme !== 'DPoP' || dpopJkt(req) !== t.jkt))) {
-          const params = [rm ? `resource_metadata="${rm}"` : '', options.challengeScope ? `scope="${options.challengeScope}"` : '', token ? 'error="invalid_token"' : ''].filter(Boolean).join(', ');
+        if (!t || t.exp < Date.now() || (t.jkt && (scheme !== 'DPoP' || dpopJkt(req) !== t.jkt)) || (token && options.rejectAllTokens)) {
+          const described = token && options.rejectAllTokens ? `error_description="${options.rejectAllTokens}"` : '';
+          const params = [rm ? `resource_metadata="${rm}"` : '', options.challengeScope ? `scope="${options.challengeScope}"` : '', token ? 'error="invalid_token"' : '', described].filter(Boolean).join(', ');
           res.writeHead(401, { 'www-authenticate': `${challengeScheme}${params ? ` ${params}` : ''}` });
           return res.end();
         }
