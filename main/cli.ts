@@ -13,6 +13,7 @@ import { processIo, terminalSafeIo } from './cli/io.ts';
 import type { CliIo } from './cli/io.ts';
 import { call, tools } from './cli/mcp.ts';
 import { importCommand, serversAdd, serversList, serversRemove } from './cli/servers.ts';
+import { serversEdit, serversForgetRegistration } from './cli/servers-edit.ts';
 
 export type { CliIo } from './cli/io.ts';
 export type { CliDeps } from './cli/context.ts';
@@ -29,6 +30,10 @@ async function dispatch(ctx: CliContext, parsed: ParsedArgs): Promise<void> {
       return serversAdd(ctx, parsed);
     case 'servers remove':
       return serversRemove(ctx, parsed);
+    case 'servers edit':
+      return serversEdit(ctx, parsed);
+    case 'servers forget-registration':
+      return serversForgetRegistration(ctx, parsed);
     case 'import':
       return importCommand(ctx, parsed);
     case 'login':

@@ -4,6 +4,7 @@
  * else is a {@link UsageError} (exit 2).
  */
 import { parseArgs } from 'node:util';
+import { CLIENT_FLAGS, COMPAT_FLAGS, COMPAT_USAGE, EDIT_FLAGS, type FlagSpec } from './compat-flags.ts';
 import { UsageError } from './errors.ts';
 
 /** Every command the CLI knows, `servers` sub-commands spelt out. */
@@ -11,6 +12,8 @@ export type CommandName =
   | 'servers list'
   | 'servers add'
   | 'servers remove'
+  | 'servers edit'
+  | 'servers forget-registration'
   | 'login'
   | 'logout'
   | 'status'
@@ -21,7 +24,7 @@ export type CommandName =
   | 'help'
   | 'version';
 
-type OptionSpec = { readonly type: 'string' | 'boolean'; readonly short?: string };
+type OptionSpec = FlagSpec;
 
 interface CommandSpec {
   readonly usage: string;
@@ -42,19 +45,22 @@ export const commandSpecs: Readonly<Record<Exclude<CommandName, 'help' | 'versio
   'servers list': { usage: 'servers list', summary: 'list the configured servers', options: {}, positionals: [] },
   'servers add': {
     usage:
-      'servers add <url> [--name N] [--client-id ID] [--client-secret-stdin] [--private-key-file F] [--client-credentials] [--scope S] [--callback-port P] [--no-resource-param]',
+      `servers add <url> [--name N] [--client-id ID] [--client-secret-stdin] [--private-key-file F] [--client-credentials] [--scope S] [--callback-port P] [--no-resource-param] ${COMPAT_USAGE}`,
     summary: 'add a server (a client secret from stdin or a private key file is copied into the keychain)',
-    options: {
-      name: { type: 'string' },
-      'client-id': { type: 'string' },
-      'client-secret-stdin': { type: 'boolean' },
-      'private-key-file': { type: 'string' },
-      'client-credentials': { type: 'boolean' },
-      scope: { type: 'string' },
-      'callback-port': { type: 'string' },
-      'no-resource-param': { type: 'boolean' },
-    },
+    options: { ...CLIENT_FLAGS, ...COMPAT_FLAGS },
     positionals: ['url'],
+  },
+  'servers edit': {
+    usage: `servers edit <server> [--url U] [every servers add flag] [--unset SETTING]...`,
+    summary: 'change a server\'s settings (the same flags as servers add; --unset removes one, e.g. --unset audience)',
+    options: { ...CLIENT_FLAGS, ...COMPAT_FLAGS, ...EDIT_FLAGS },
+    positionals: ['server'],
+  },
+  'servers forget-registration': {
+    usage: 'servers forget-registration <server>',
+    summary: 'forget the client Keyport registered at the server\'s authorization server (the next sign-in registers again)',
+    options: {},
+    positionals: ['server'],
   },
   'servers remove': { usage: 'servers remove <server>', summary: 'remove a server and its stored secrets', options: {}, positionals: ['server'] },
   login: {
@@ -109,8 +115,8 @@ export interface ParsedArgs {
   readonly json: boolean;
   /** Positional arguments by name (see the command's spec). */
   readonly args: Readonly<Record<string, string>>;
-  /** The command's options, by long name. */
-  readonly options: Readonly<Record<string, string | boolean>>;
+  /** The command's options, by long name (a repeatable one as a list). */
+  readonly options: Readonly<Record<string, string | boolean | readonly string[]>>;
 }
 
 /** Finds the command words (skipping global options and their values) and their indexes in argv. */
@@ -162,9 +168,9 @@ export function parseCommandLine(argv: readonly string[]): ParsedArgs {
   if (first === 'help') return base('help', safeParse(rest, globalOptions, 'help', true).values);
   let name: CommandName;
   if (first === 'servers') {
-    if (second === undefined) throw new UsageError('"servers" needs a sub-command: list, add or remove');
+    if (second === undefined) throw new UsageError('"servers" needs a sub-command: list, add, edit, remove or forget-registration');
     const candidate = `servers ${second}`;
-    if (!(candidate in commandSpecs)) throw new UsageError(`unknown command "servers ${second}" (use list, add or remove)`);
+    if (!(candidate in commandSpecs)) throw new UsageError(`unknown command "servers ${second}" (use list, add, edit, remove or forget-registration)`);
     name = candidate as CommandName;
   } else if (first in commandSpecs) {
     name = first as CommandName;
@@ -186,7 +192,7 @@ export function parseCommandLine(argv: readonly string[]): ParsedArgs {
     const value = parsed.positionals[i];
     if (value !== undefined) args[p.replace('?', '')] = value;
   });
-  const options: Record<string, string | boolean> = {};
+  const options: Record<string, string | boolean | readonly string[]> = {};
   for (const key of Object.keys(spec.options)) {
     const value = parsed.values[key];
     if (value !== undefined) options[key] = value;
@@ -194,7 +200,7 @@ export function parseCommandLine(argv: readonly string[]): ParsedArgs {
   return { ...base(name, parsed.values), args, options };
 }
 
-function base(command: CommandName, values: Record<string, string | boolean | undefined>): ParsedArgs {
+function base(command: CommandName, values: Record<string, string | boolean | string[] | undefined>): ParsedArgs {
   const dataDir = values['data-dir'];
   return {
     command,
@@ -210,11 +216,11 @@ function safeParse(
   options: Readonly<Record<string, OptionSpec>>,
   command: string,
   top: boolean,
-): { values: Record<string, string | boolean | undefined>; positionals: string[] } {
+): { values: Record<string, string | boolean | string[] | undefined>; positionals: string[] } {
   try {
     const all = top ? { ...options, version: { type: 'boolean' as const } } : options;
     const result = parseArgs({ args: [...argv], options: all, allowPositionals: !top, strict: true });
-    return { values: result.values as Record<string, string | boolean | undefined>, positionals: result.positionals };
+    return { values: result.values as Record<string, string | boolean | string[] | undefined>, positionals: result.positionals };
   } catch (err) {
     if (top && (err as { code?: string }).code === 'ERR_PARSE_ARGS_UNEXPECTED_POSITIONAL') throw new UsageError('unknown command');
     throw usageFrom(err, command);

@@ -1,5 +1,4 @@
 /** `keyport servers list | add | remove` and `keyport import`: the server list, same core as the app. */
-import { readFile } from 'node:fs/promises';
 import { createEraCache } from '../config/era-cache.ts';
 import { importConfigFile } from '../config/import.ts';
 import { addServerFromInput, findServer, removeServer, secretRefsOf } from '../config/servers.ts';
@@ -11,6 +10,7 @@ import type { ParsedArgs } from './args.ts';
 import type { CliContext } from './context.ts';
 import { UsageError } from './errors.ts';
 import { table } from './format.ts';
+import { authFromFlags } from './servers-edit.ts';
 
 /** `servers list`: every configured server (JSON: `{ servers: [...] }` with the contract's view fields). */
 export async function serversList(ctx: CliContext): Promise<void> {
@@ -38,42 +38,14 @@ export async function serversList(ctx: CliContext): Promise<void> {
  */
 export async function serversAdd(ctx: CliContext, parsed: ParsedArgs): Promise<void> {
   const o = parsed.options;
-  let callbackPort: number | undefined;
-  if (typeof o['callback-port'] === 'string') {
-    callbackPort = Number(o['callback-port']);
-    if (!Number.isInteger(callbackPort) || callbackPort < 1024 || callbackPort > 65535) {
-      throw new UsageError(`--callback-port must be a port number between 1024 and 65535, not "${o['callback-port']}"`);
-    }
-  }
-  let clientSecret: string | undefined;
-  if (o['client-secret-stdin'] === true) {
-    if (typeof o['client-id'] !== 'string') throw new UsageError('--client-secret-stdin needs --client-id');
-    clientSecret = (await ctx.io.readStdin()).replace(/\r?\n$/, '');
-    if (clientSecret === '') throw new UsageError('--client-secret-stdin: stdin was empty');
-  }
-  let privateKey: string | undefined;
-  if (typeof o['private-key-file'] === 'string') {
-    if (typeof o['client-id'] !== 'string') throw new UsageError('--private-key-file needs --client-id');
-    privateKey = await readFile(o['private-key-file'], 'utf8').catch((err: unknown) => {
-      throw new UsageError(`--private-key-file: cannot read ${o['private-key-file']}: ${(err as NodeJS.ErrnoException).code ?? String(err)}`);
-    });
-  }
-  if (o['client-credentials'] === true && typeof o['client-id'] !== 'string') throw new UsageError('--client-credentials needs --client-id');
-  const mode = o['client-credentials'] === true ? ('client-credentials' as const) : ('preregistered' as const);
+  if (Array.isArray(o.unset)) throw new UsageError('--unset is for "servers edit"');
+  const { auth, hasSecret } = await authFromFlags(ctx, o);
   const input: ServerInput = {
     url: parsed.args.url ?? '',
     ...(typeof o.name === 'string' && { name: o.name }),
-    auth: {
-      ...(typeof o['client-id'] === 'string' && { clientId: o['client-id'], mode }),
-      ...(clientSecret !== undefined && { clientSecret }),
-      ...(privateKey !== undefined && { privateKey }),
-      ...(typeof o.scope === 'string' && { scope: o.scope }),
-      ...(callbackPort !== undefined && { callbackPort }),
-      ...(o['no-resource-param'] === true && { sendResourceParameter: false }),
-    },
+    auth,
   };
-  const needsKeychain = clientSecret !== undefined || privateKey !== undefined;
-  const server = await addServerFromInput(ctx.config, needsKeychain ? ctx.secrets().records : undefined, input);
+  const server = await addServerFromInput(ctx.config, hasSecret ? ctx.secrets().records : undefined, input);
   if (ctx.json) ctx.io.stdout(JSON.stringify({ server: toServerViewBase(server) }));
   else ctx.io.stdout(`Added "${server.name}" (${server.id}): ${serverDisplayUrl(server)}`);
 }

@@ -295,7 +295,7 @@ export async function removeServer(
  */
 export async function updateServerFromInput(
   config: ConfigStore,
-  secrets: SecretRecords,
+  secrets: SecretRecords | undefined,
   id: string,
   input: ServerInput,
 ): Promise<ServerConfig> {
@@ -317,7 +317,7 @@ export async function updateServerFromInput(
       });
       return { servers: servers.map((s) => (s.id === id ? next : s)), result: next };
     });
-    for (const old of replaced) await secrets.deleteUserSecret(old);
+    for (const old of replaced) await secrets?.deleteUserSecret(old);
     return updated;
   } catch (err) {
     await deleteSecrets(secrets, Object.values(refs));

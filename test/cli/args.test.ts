@@ -39,7 +39,8 @@ describe('parseCommandLine', () => {
   it.each([
     [['frob'], /unknown command "frob"/],
     [['servers'], /needs a sub-command/],
-    [['servers', 'edit'], /unknown command "servers edit"/],
+    [['servers', 'frob'], /unknown command "servers frob"/],
+    [['servers', 'edit'], /"servers edit" needs <server>/],
     [['login'], /"login" needs <server>/],
     [['call', 'srv'], /"call" needs <tool>/],
     [['tools', 'a', 'b'], /unexpected argument "b"/],
