@@ -22,6 +22,8 @@ import { createInteractionHandler, loadExistingGrantForStepUp } from './auth-int
 import { escapeHtml, htmlPage } from './html.ts';
 import { createMemoryAdapterFactory } from './memory-adapter.ts';
 import { closeServer, listen } from './net.ts';
+import { clientAuthUsed, loggedParams } from './request-log.ts';
+import type { ClientAuthUsed } from './request-log.ts';
 
 /** Which endpoint of the authorization server a logged request hit. */
 export type AuthEndpoint =
@@ -60,10 +62,22 @@ export interface AuthRequestRecord {
   readonly error: string | undefined;
   /** `Date.now()` when the request arrived. */
   readonly time: number;
+  /** Values of the harmless OAuth parameters sent (scope, resource, prompt, …; see request-log.ts), never a secret. */
+  readonly params?: Readonly<Record<string, string>>;
+  /** Names of every parameter sent (query and form body). */
+  readonly paramNames?: readonly string[];
+  /** How the client authenticated (token, revocation, introspection requests). */
+  readonly clientAuth?: ClientAuthUsed | undefined;
 }
 
 /** Filter for {@link AuthServer.count}: every given field must match. */
-export type AuthLogFilter = Partial<Pick<AuthRequestRecord, 'endpoint' | 'route' | 'method' | 'grantType' | 'clientId' | 'status' | 'error'>>;
+export type AuthLogFilter = Partial<Pick<AuthRequestRecord, 'endpoint' | 'route' | 'method' | 'grantType' | 'clientId' | 'status' | 'error' | 'clientAuth'>>;
+
+/**
+ * How dynamic client registration answers: `open` (default, RFC 7591 without credentials), `off` (no registration
+ * endpoint), or only with an initial access token (RFC 7591 §3, sent as `Authorization: Bearer <token>`).
+ */
+export type RegistrationPolicy = 'open' | 'off' | { readonly initialAccessToken: string };
 
 /** Options of {@link startAuthServer}. */
 export interface AuthServerOptions {
@@ -84,6 +98,31 @@ export interface AuthServerOptions {
   readonly clients?: readonly Record<string, unknown>[];
   /** Rotate the RFC 7592 registration access token on every management call (default false). */
   readonly rotateRegistrationAccessToken?: boolean;
+  /**
+   * Path of the issuer (e.g. `/realms/mcp` as Keycloak, `/oauth2/default` as Okta): the issuer becomes
+   * `http://127.0.0.1:<port><issuerPath>` and every endpoint lives under it. Default: none.
+   */
+  readonly issuerPath?: string;
+  /** oidc-provider route overrides, relative to the issuer (e.g. `{ token: '/protocol/openid-connect/token' }`). */
+  readonly routes?: Readonly<Record<string, string>>;
+  /** Dynamic client registration policy (default `open`). */
+  readonly registration?: RegistrationPolicy;
+  /** Rotate refresh tokens on every use, with reuse detection (default true). */
+  readonly rotateRefreshToken?: boolean;
+  /** Keep oidc-provider's default refresh-token rule (offline_access + consent) instead of always issuing one. */
+  readonly oidcRefreshTokenDefaults?: boolean;
+  /**
+   * Ignore the RFC 8707 `resource` parameter: every JWT access token gets this audience (read when a token is
+   * issued), as providers without resource indicators do (an Okta `api://default`, a Keycloak audience mapper).
+   */
+  readonly fixedAudience?: () => string;
+  /**
+   * Handles a request before oidc-provider sees it (a provider's own refusal, a path outside the issuer); resolve
+   * true when it answered. Requests it answers are logged as endpoint `other` with their status.
+   */
+  readonly intercept?: (req: IncomingMessage, res: ServerResponse) => boolean | Promise<boolean>;
+  /** Edits the discovery documents (both RFC 8414 and OpenID) before they are sent. */
+  readonly discovery?: (document: Record<string, unknown>) => void;
 }
 
 /** A running authorization server. */
@@ -177,7 +216,10 @@ async function buildAuthServer(
   setHandler: (handler: (req: IncomingMessage, res: ServerResponse) => void) => void,
 ): Promise<AuthServer> {
   const port = (server.address() as AddressInfo).port;
-  const issuer = `http://127.0.0.1:${options.advertisedPort ?? port}`;
+  const issuerPath = options.issuerPath ?? '';
+  if (issuerPath !== '' && !/^(\/[A-Za-z0-9._~-]+)+$/.test(issuerPath)) throw new TypeError(`issuerPath must look like /a/b, got ${issuerPath}`);
+  const issuer = `http://127.0.0.1:${options.advertisedPort ?? port}${issuerPath}`;
+  const registration = options.registration ?? 'open';
   const opaqueResource = `${issuer}/opaque`;
 
   const { privateKey } = await generateKeyPair('RS256', { extractable: true });
@@ -213,9 +255,16 @@ async function buildAuthServer(
     },
     // Refresh tokens for every interactive grant, not only with offline_access (ENVIRONMENT.md), whenever the client
     // may use them; they are rotated on every use and do not die with the browser session.
-    issueRefreshToken: async (_ctx: ProviderContext, client: ProviderClient, code: ProviderToken) =>
-      client.grantTypeAllowed('refresh_token') && (code.kind === 'AuthorizationCode' || code.kind === 'DeviceCode'),
-    rotateRefreshToken: true,
+    // `oidcRefreshTokenDefaults` keeps oidc-provider's own rule instead: a refresh token only for `offline_access`,
+    // which it drops unless the request says `prompt=consent` (OpenID Connect Core §11).
+    ...(options.oidcRefreshTokenDefaults
+      ? {}
+      : {
+          issueRefreshToken: async (_ctx: ProviderContext, client: ProviderClient, code: ProviderToken) =>
+            client.grantTypeAllowed('refresh_token') && (code.kind === 'AuthorizationCode' || code.kind === 'DeviceCode'),
+        }),
+    rotateRefreshToken: options.rotateRefreshToken ?? true,
+    ...(options.routes ? { routes: options.routes } : {}),
     expiresWithSession: async () => false,
     ttl: {
       AccessToken: () => ttls.accessToken,
@@ -243,7 +292,10 @@ async function buildAuthServer(
     },
     features: {
       devInteractions: { enabled: false },
-      registration: { enabled: true, initialAccessToken: false },
+      registration: {
+        enabled: registration !== 'off',
+        initialAccessToken: typeof registration === 'object' ? registration.initialAccessToken : false,
+      },
       registrationManagement: { enabled: true, rotateRegistrationAccessToken: options.rotateRegistrationAccessToken ?? false },
       // Explicit policies (silences oidc-provider's notices): a client may revoke only its own tokens (others' are
       // ignored, as RFC 7009 §2.2 allows); confidential clients may introspect any token, public ones only their own.
@@ -288,12 +340,21 @@ async function buildAuthServer(
       resourceIndicators: {
         enabled: true,
         // A request that names no resource gets the first JWT resource, so audience checks still hold.
-        defaultResource: async (_ctx: ProviderContext, _client: unknown, oneOf?: string[]) => oneOf ?? resources[0],
+        defaultResource: async (_ctx: ProviderContext, _client: unknown, oneOf?: string[]) => oneOf ?? options.fixedAudience?.() ?? resources[0],
         // The token request may omit `resource`: the one granted at the authorization endpoint is used.
         useGrantedResource: async () => true,
         getResourceServerInfo: async (_ctx: ProviderContext, resourceIndicator: string) => {
           if (resourceIndicator === opaqueResource) {
             return { scope: MCP_SCOPES.join(' '), accessTokenFormat: 'opaque', accessTokenTTL: ttls.accessToken };
+          }
+          if (options.fixedAudience) {
+            return {
+              scope: MCP_SCOPES.join(' '),
+              audience: options.fixedAudience(),
+              accessTokenFormat: 'jwt',
+              accessTokenTTL: ttls.accessToken,
+              jwt: { sign: { alg: 'RS256' } },
+            };
           }
           if (resources.includes(resourceIndicator)) {
             return {
@@ -318,7 +379,11 @@ async function buildAuthServer(
     } finally {
       const route: string | undefined = ctx.oidc?.route;
       const body = ctx.body && typeof ctx.body === 'object' ? (ctx.body as Record<string, unknown>) : undefined;
-      if (route === 'discovery' && body) body.scopes_supported = [...SCOPES_SUPPORTED];
+      if (route === 'discovery' && body) {
+        body.scopes_supported = [...SCOPES_SUPPORTED];
+        options.discovery?.(body);
+      }
+      const sent = { ...ctx.query, ...(ctx.request?.body && typeof ctx.request.body === 'object' ? ctx.request.body : {}) };
       log.push({
         endpoint: (route && ROUTE_ENDPOINTS[route]) || 'other',
         route,
@@ -329,6 +394,8 @@ async function buildAuthServer(
         status: ctx.status,
         error: ctx.status >= 400 && body ? stringOrUndefined(body.error) : undefined,
         time,
+        ...loggedParams(sent),
+        clientAuth: route === 'token' || route === 'revocation' || route === 'introspection' ? clientAuthUsed(ctx.headers, sent) : undefined,
       });
     }
   });
@@ -341,13 +408,50 @@ async function buildAuthServer(
   const interactions = createInteractionHandler(provider, (record) =>
     log.push({ endpoint: 'interaction', route: undefined, grantType: undefined, clientId: undefined, error: undefined, ...record }),
   );
-  setHandler((req, res) => {
-    const path = (req.url ?? '/').split('?')[0] ?? '/';
-    if (path.startsWith('/interaction/')) {
-      void interactions(req, res);
-      return;
+  const mounted = (req: IncomingMessage, res: ServerResponse) => {
+    if (issuerPath !== '') {
+      const url = req.url ?? '/';
+      if (url !== issuerPath && !url.startsWith(`${issuerPath}/`) && !url.startsWith(`${issuerPath}?`)) {
+        res.statusCode = 404;
+        res.setHeader('Content-Type', 'application/json');
+        res.end('{"error":"not_found"}');
+        log.push({ endpoint: 'other', route: undefined, method: req.method ?? 'GET', path: url.split('?')[0] ?? '/', grantType: undefined, clientId: undefined, status: 404, error: undefined, time: Date.now() });
+        return;
+      }
+      // Express-style mounting: oidc-provider derives its mount path from originalUrl (helpers/oidc_context.js).
+      (req as IncomingMessage & { originalUrl?: string }).originalUrl = url;
+      req.url = url.slice(issuerPath.length) || '/';
     }
     providerCallback(req, res);
+  };
+  const intercepted = async (req: IncomingMessage, res: ServerResponse): Promise<boolean> => {
+    if (!options.intercept) return false;
+    const time = Date.now();
+    const handled = await options.intercept(req, res);
+    if (handled) {
+      const path = (req.url ?? '/').split('?')[0] ?? '/';
+      res.once('close', () =>
+        log.push({ endpoint: 'other', route: undefined, method: req.method ?? 'GET', path, grantType: undefined, clientId: undefined, status: res.statusCode, error: undefined, time }),
+      );
+    }
+    return handled;
+  };
+  setHandler((req, res) => {
+    void (async () => {
+      if (await intercepted(req, res)) return;
+      const path = (req.url ?? '/').split('?')[0] ?? '/';
+      if (path.startsWith('/interaction/')) {
+        await interactions(req, res);
+        return;
+      }
+      mounted(req, res);
+    })().catch((error: unknown) => {
+      console.error('[auth-server] request failed:', error);
+      if (!res.headersSent) {
+        res.statusCode = 500;
+        res.end();
+      } else res.destroy();
+    });
   });
 
   return {

@@ -34,7 +34,7 @@ import { authInfoFor, createResourceGate, sendJson, summarizeRpc } from './resou
 export const MODERN_PROTOCOL_VERSION = '2026-07-28';
 
 /** Options of {@link startMcpServerV2}: those of the SDK 1.x server minus its transport choices, plus the era. */
-export interface McpServerV2Options extends Omit<McpServerOptions, 'transport' | 'ssePostStatus' | 'resumable'> {
+export interface McpServerV2Options extends Omit<McpServerOptions, 'transport' | 'ssePostStatus' | 'resumable' | 'customize'> {
   /** `modern`: the 2026-07-28 wire only; `dual`: that and the 2025 wire (stateless). */
   readonly era: 'modern' | 'dual';
 }
@@ -156,7 +156,7 @@ export async function startMcpServerV2(options: McpServerV2Options): Promise<Mcp
   const start = async () => {
     await listen(server, port);
     port = (server.address() as AddressInfo).port;
-    origin = `http://127.0.0.1:${port}`;
+    origin = `http://127.0.0.1:${options.advertisedPort ?? port}`;
     url = `${origin}${resourcePath}`;
     resourceMetadataUrl = `${origin}/.well-known/oauth-protected-resource${resourcePath}`;
     verify ??= options.verifier ? options.verifier(url) : createTokenVerifier({ issuer, audience: url, keys: keys!, dpop });

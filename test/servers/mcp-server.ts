@@ -26,6 +26,7 @@ import type { EventStore } from '@modelcontextprotocol/sdk/server/streamableHttp
 import { SSEServerTransport } from '@modelcontextprotocol/sdk/server/sse.js';
 import type { AuthInfo } from '@modelcontextprotocol/sdk/server/auth/types.js';
 import type { JSONRPCMessage } from '@modelcontextprotocol/sdk/types.js';
+import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import type { AuthServer } from './auth-server.ts';
 import { createTokenVerifier } from './mcp-auth.ts';
 import type { DpopMode, TokenVerifier } from './mcp-auth.ts';
@@ -89,6 +90,8 @@ export interface McpServerOptions {
   readonly metadata?: ResourceGateOptions['metadata'];
   /** `resource_name` of the metadata and the MCP server name (default `Keyport test bed`). */
   readonly resourceName?: string;
+  /** Adds tools/resources to each SDK 1.x `McpServer` this server creates (a provider's own tools). */
+  readonly customize?: (server: McpServer) => void;
 }
 
 /**
@@ -315,6 +318,7 @@ export async function startMcpServer(options: McpServerOptions): Promise<McpTest
     }
 
     const mcp = createTestBedMcpServer(state, { name: 'keyport-testbed', version: '1.0.0', issuer, resource: url, title: resourceName });
+    options.customize?.(mcp);
     const transport: StreamableHTTPServerTransport = new StreamableHTTPServerTransport({
       sessionIdGenerator: () => randomUUID(),
       ...(resumable ? { eventStore: createEventStore() } : {}),
@@ -340,6 +344,7 @@ export async function startMcpServer(options: McpServerOptions): Promise<McpTest
   /** Legacy HTTP+SSE: one McpServer per GET stream; the SDK writes the `endpoint` event first. */
   async function openLegacyStream(res: ServerResponse, record: MutableRecord): Promise<void> {
     const mcp = createTestBedMcpServer(state, { name: 'keyport-testbed', version: '1.0.0', issuer, resource: url, title: resourceName });
+    options.customize?.(mcp);
     const transport = new SSEServerTransport(LEGACY_MESSAGES_PATH, res);
     const id = transport.sessionId;
     record.sessionId = id;

@@ -76,7 +76,7 @@ const initialize = {
 
 /** One request on the 2026-07-28 wire: version header, method/name headers, the `_meta` envelope. */
 async function modern(url: string, accessToken: string, method: string, params: Record<string, unknown> = {}): Promise<Response> {
-  const name = typeof params.name === 'string' ? { 'Mcp-Name': params.name } : {};
+  const name: Record<string, string> = typeof params.name === 'string' ? { 'Mcp-Name': params.name } : {};
   const meta = { ...ENVELOPE, ...((params._meta as object | undefined) ?? {}) };
   return post(
     url,

@@ -3,7 +3,7 @@
  * a handful of APIs, and the configuration object is validated by oidc-provider itself at startup.
  */
 declare module 'oidc-provider' {
-  import type { IncomingMessage, ServerResponse } from 'node:http';
+  import type { IncomingHttpHeaders, IncomingMessage, ServerResponse } from 'node:http';
 
   /** The parts of oidc-provider's Koa context the test bed reads or writes. */
   export interface ProviderContext {
@@ -13,6 +13,8 @@ declare module 'oidc-provider' {
     type: string;
     body: unknown;
     readonly request: { readonly body?: Readonly<Record<string, unknown>> };
+    readonly query: Readonly<Record<string, unknown>>;
+    readonly headers: IncomingHttpHeaders;
     readonly oidc?: {
       readonly route?: string;
       readonly params?: Readonly<Record<string, unknown>>;

@@ -88,6 +88,7 @@ export function startTestBedMcpServer(authServer: AuthServer, options: TestBedMc
   const { era = 'legacy', ...rest } = options;
   if (era === 'legacy') return startMcpServer({ ...rest, authServer });
   if (rest.transport !== undefined && rest.transport !== 'streamable-http') throw new TypeError(`the ${era} MCP server serves only Streamable HTTP`);
-  const { transport: _transport, resumable: _resumable, ssePostStatus: _ssePostStatus, ...v2 } = rest;
+  if (rest.customize) throw new TypeError(`customize applies to the SDK 1.x (legacy era) server only`);
+  const { transport: _transport, resumable: _resumable, ssePostStatus: _ssePostStatus, customize: _customize, ...v2 } = rest;
   return startMcpServerV2({ ...v2, era, authServer });
 }
