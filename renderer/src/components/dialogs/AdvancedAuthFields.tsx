@@ -1,5 +1,6 @@
 /** The Advanced section of the server dialog: how Keyport gets a client identity and what it asks for. */
 import type { AuthMode, ServerView } from '../../../../preload/contract.ts';
+import { CompatibilityFields } from './CompatibilityFields.tsx';
 import { PrivateKeyField } from './PrivateKeyField.tsx';
 import { RedirectUriField } from './RedirectUriField.tsx';
 import { showsPrivateKey, usesClient, type AuthMethod, type FormProblems, type ServerFormState } from './server-form.ts';
@@ -72,10 +73,6 @@ export function AdvancedAuthFields({ form, change, shown, server, open }: Advanc
         Scopes to request (optional; space-separated)
         <input type="text" value={form.scope} placeholder="as the server asks" onChange={(e) => change({ scope: e.target.value })} spellCheck={false} />
       </label>
-      <label className="checkbox">
-        <input type="checkbox" checked={form.sendResourceParameter} onChange={(e) => change({ sendResourceParameter: e.target.checked })} />
-        Send the resource parameter (RFC 8707). Turn off only for providers that reject it.
-      </label>
       <label>
         Callback port (optional; pin it when the provider needs an exact redirect URI)
         <input
@@ -116,6 +113,7 @@ export function AdvancedAuthFields({ form, change, shown, server, open }: Advanc
           <option value="off">Off</option>
         </select>
       </label>
+      <CompatibilityFields form={form} change={change} shown={shown} />
     </details>
   );
 }

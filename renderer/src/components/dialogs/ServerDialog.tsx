@@ -7,6 +7,7 @@ import type { IpcError, ServerView } from '../../../../preload/contract.ts';
 import { useKeyport } from '../../store/index.ts';
 import { Dialog } from '../common/Dialog.tsx';
 import { AdvancedAuthFields } from './AdvancedAuthFields.tsx';
+import { hasCompatSettings } from './compat-form.ts';
 import { formProblems, initialFormState, toServerInput, type ServerFormState } from './server-form.ts';
 
 /** Whether the dialog adds a new server (optionally pre-filled) or edits one. */
@@ -78,7 +79,7 @@ export function ServerDialog({ mode, onClose }: { readonly mode: ServerDialogMod
             <option value="stdio">Local command (stdio)</option>
           </select>
         </label>
-        <AdvancedAuthFields form={form} change={change} shown={shown} server={editing} open={needsClientId || (editing !== undefined && editing.auth.mode !== 'automatic')} />
+        <AdvancedAuthFields form={form} change={change} shown={shown} server={editing} open={needsClientId || (editing !== undefined && (editing.auth.mode !== 'automatic' || hasCompatSettings(editing.auth)))} />
         {error && (
           <p className="field-problem" role="alert">
             {error.message}

@@ -1,12 +1,13 @@
 /** The add/edit server form's state and how it becomes a `ServerInput` for main. */
 import type { AuthMode, ServerInput, ServerView, TransportKind } from '../../../../preload/contract.ts';
 import { optionalUrlProblem, urlProblem } from '../../lib/url-problem.ts';
+import { compatInput, compatProblems, initialCompatState, type CompatField, type CompatFormState } from './compat-form.ts';
 
 /** Token endpoint authentication methods a pre-registered client can use. */
 export type AuthMethod = 'none' | 'client_secret_basic' | 'client_secret_post' | 'private_key_jwt';
 
 /** Everything the form edits, as text where the user types. */
-export interface ServerFormState {
+export interface ServerFormState extends CompatFormState {
   readonly url: string;
   readonly name: string;
   readonly transport: TransportKind;
@@ -17,7 +18,6 @@ export interface ServerFormState {
   readonly privateKey: string;
   readonly authMethod: AuthMethod | '';
   readonly scope: string;
-  readonly sendResourceParameter: boolean;
   readonly callbackPort: string;
   readonly preferredAuthorizationServer: string;
   readonly clientMetadataDocumentUrl: string;
@@ -37,17 +37,17 @@ export function initialFormState(server: ServerView | undefined, url = ''): Serv
     privateKey: '',
     authMethod: auth?.tokenEndpointAuthMethod ?? '',
     scope: auth?.scope ?? '',
-    sendResourceParameter: auth?.sendResourceParameter ?? true,
     callbackPort: auth?.callbackPort !== undefined ? String(auth.callbackPort) : '',
     preferredAuthorizationServer: auth?.preferredAuthorizationServer ?? '',
     clientMetadataDocumentUrl: auth?.clientMetadataDocumentUrl ?? '',
     dpop: auth?.dpop ?? 'auto',
+    ...initialCompatState(auth),
   };
 }
 
 /** Problems by field, shown next to each field as the user types. */
 export type FormProblems = Partial<
-  Record<'url' | 'clientId' | 'privateKey' | 'callbackPort' | 'preferredAuthorizationServer' | 'clientMetadataDocumentUrl', string>
+  Record<'url' | 'clientId' | 'privateKey' | 'callbackPort' | 'preferredAuthorizationServer' | 'clientMetadataDocumentUrl' | CompatField, string>
 >;
 
 /** Whether the mode has Keyport use a client of its own (pre-registered or client credentials), so a client ID, secret or key applies. */
@@ -75,6 +75,7 @@ export function formProblems(form: ServerFormState, server?: ServerView): FormPr
     callbackPort: portProblem(form.callbackPort),
     preferredAuthorizationServer: optionalUrlProblem(form.preferredAuthorizationServer),
     clientMetadataDocumentUrl: optionalUrlProblem(form.clientMetadataDocumentUrl),
+    ...compatProblems(form),
   };
   return Object.fromEntries(Object.entries(problems).filter(([, v]) => v !== undefined)) as FormProblems;
 }
@@ -114,12 +115,13 @@ export function toServerInput(form: ServerFormState): ServerInput {
       ...(client && form.clientSecret ? { clientSecret: form.clientSecret } : {}),
       ...(client && privateKey ? { privateKey } : {}),
       ...(client && form.authMethod ? { tokenEndpointAuthMethod: form.authMethod } : {}),
-      ...(form.scope.trim() ? { scope: form.scope.trim() } : {}),
-      sendResourceParameter: form.sendResourceParameter,
-      ...(form.callbackPort.trim() ? { callbackPort: Number(form.callbackPort) } : {}),
+      // An emptied field removes the stored value when editing (null); adding ignores it.
+      scope: form.scope.trim() ? form.scope.trim() : null,
+      callbackPort: form.callbackPort.trim() ? Number(form.callbackPort) : null,
       ...(form.preferredAuthorizationServer.trim() ? { preferredAuthorizationServer: form.preferredAuthorizationServer.trim() } : {}),
       ...(form.clientMetadataDocumentUrl.trim() ? { clientMetadataDocumentUrl: form.clientMetadataDocumentUrl.trim() } : {}),
       dpop: form.dpop,
+      ...compatInput(form),
     },
   };
 }
