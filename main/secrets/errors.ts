@@ -54,17 +54,34 @@ function unavailableAdvice(platform: NodeJS.Platform): string {
   }
 }
 
-/** The message for a locked (or missing default) keyring, per platform. */
-function lockedAdvice(platform: NodeJS.Platform): string {
+/**
+ * True when a keyring unlock prompt can appear: a graphical session (`DISPLAY` / `WAYLAND_DISPLAY`). Over SSH, in a
+ * container or a CI job there is none, so a locked keyring stays locked until the user unlocks it from the shell.
+ */
+export function unlockPromptPossible(env: NodeJS.ProcessEnv = process.env): boolean {
+  return Boolean(env.DISPLAY || env.WAYLAND_DISPLAY);
+}
+
+/** The message for a locked (or missing default) keyring, per platform; on Linux, whether a prompt can be shown. */
+function lockedAdvice(platform: NodeJS.Platform, env: NodeJS.ProcessEnv): string {
   switch (platform) {
     case 'darwin':
       return 'The macOS login keychain is locked: unlock it in Keychain Access (or `security unlock-keychain`) and try again.';
     case 'win32':
       return 'The Windows Credential Manager is not available in this session: sign in interactively and try again.';
     default:
+      if (!unlockPromptPossible(env)) {
+        return (
+          'The Secret Service is running but its login keyring is locked, and no unlock prompt can be shown in this ' +
+          'session (no display, e.g. over SSH). Unlock it from this shell: `read -rs PW; printf %s "$PW" | ' +
+          'gnome-keyring-daemon --unlock; unset PW` (type the keyring password, then Enter), or run ' +
+          '`secret-tool search --unlock service Keyport` in a desktop session; then try again.'
+        );
+      }
       return (
-        'The login keyring is locked or does not exist: unlock it (Seahorse "Passwords and Keys", or ' +
-        '`gnome-keyring-daemon --unlock` with your password on stdin) and try again.'
+        'The login keyring is locked or does not exist: unlock it (Seahorse "Passwords and Keys", ' +
+        '`secret-tool search --unlock service Keyport`, or `gnome-keyring-daemon --unlock` with your password on ' +
+        'stdin) and try again.'
       );
   }
 }
@@ -79,12 +96,13 @@ export function keychainError(
   code: Exclude<KeychainErrorCode, 'keychain_damaged_item'>,
   cause?: unknown,
   platform: NodeJS.Platform = process.platform,
+  env: NodeJS.ProcessEnv = process.env,
 ): KeychainError {
   const message =
     code === 'keychain_unavailable'
       ? unavailableAdvice(platform)
       : code === 'keychain_locked'
-        ? lockedAdvice(platform)
+        ? lockedAdvice(platform, env)
         : deniedAdvice();
   return new KeychainError(code, message, { cause });
 }
