@@ -35,6 +35,11 @@ export const oauthErrorCodes = [
   'authorization_server_unavailable',
   /** A value received from a server is malformed (control characters, out-of-range numbers, too deep or too large). */
   'invalid_response',
+  // Provider refusals a setting can fix (provider-errors.ts); each message names the setting.
+  'resource_rejected',
+  'scope_rejected',
+  'redirect_uri_rejected',
+  'client_auth_rejected',
 ] as const;
 
 /** A stable error code; see {@link oauthErrorCodes}. */

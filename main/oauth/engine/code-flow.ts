@@ -10,6 +10,7 @@ import { generatePkceAndState, prepareAuthorizationRequest, selectScope } from '
 import { DEFAULT_LOGIN_TIMEOUT_MS, startCallbackServer, type CallbackServer } from '../callback-server.ts';
 import { resourceToSend, withSentParameters } from '../compat.ts';
 import { tokenResponseWarnings } from '../token-response.ts';
+import { adviseLoginError, type LoginFacts } from '../provider-errors.ts';
 import { assertPkceS256 } from '../discovery.ts';
 import { OAuthError, isOAuthError } from '../errors.ts';
 import { exchangeAuthorizationCode, toOAuthError } from '../grants.ts';
@@ -87,8 +88,11 @@ export async function authorizationCodeLogin(
   const pkce = generatePkceAndState();
   // A redirected address the user pastes back is checked by the same receiver (issue 13).
   const stopPaste = acceptPastedRedirects(ctx, target.serverUrl, options.account ?? DEFAULT_ACCOUNT, callback);
+  // What a refusal's advice names (provider-errors.ts).
+  const facts: LoginFacts = { scope, resourceSent: resourceToSend(settings, resolved.resource) !== undefined, redirectUri: callback.redirectUri };
   try {
-    const { registration } = await chooseClient(ctx, recorder, target, as, fetchFn, callback.redirectUri, scope, retried, options.signal);
+    const { registration, fresh } = await chooseClient(ctx, recorder, target, as, fetchFn, callback.redirectUri, scope, retried, options.signal);
+    facts.registration = { kind: registration.kind, clientId: registration.clientId, tokenEndpointAuthMethod: registration.tokenEndpointAuthMethod, fresh };
     const resource = resourceToSend(settings, resolved.resource);
     const request = await prepareAuthorizationRequest(as, { clientId: registration.clientId, redirectUri: callback.redirectUri, scope, resource, audience: settings.audience, extra: settings.authorizationParams }, pkce);
     if (options.addAccount) request.url.searchParams.set('prompt', promptForAnotherAccount(as));
@@ -152,6 +156,8 @@ export async function authorizationCodeLogin(
     const record = await placeTokenSet(ctx, recorder, target, buildRecord(ctx, target, resolved, registration, options.account ?? DEFAULT_ACCOUNT, tokens, scope, resource !== undefined, dpop.key, tokenBindingOf(dpop)), options);
     await saveNewTokenSet(ctx, withSentParameters(record, { resource, audience: settings.audience }));
     return tokenSetView(record);
+  } catch (err) {
+    throw adviseLoginError(err, facts);
   } finally {
     stopPaste();
     callback.cancel();
