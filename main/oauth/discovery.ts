@@ -171,7 +171,11 @@ export async function discoverAuthorizationServer(
     }
     return { as, source: 'metadata', url };
   }
-  throw new OAuthError('discovery_failed', `No authorization server metadata was found for ${issuer}. Check the server URL or contact its operator.`, { url: issuer });
+  throw new OAuthError(
+    'discovery_failed',
+    `No authorization server metadata was found for ${issuer}. If this provider publishes none (GitHub), enter its authorization and token endpoints under Edit → Advanced (CLI: keyport servers edit <server> --authorization-endpoint URL --token-endpoint URL); otherwise check the server URL or contact its operator.`,
+    { url: issuer },
+  );
 }
 
 /**

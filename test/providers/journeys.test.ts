@@ -75,3 +75,28 @@ describe.each(JOURNEYS)('%s via the CLI', (id) => {
     expect((JSON.parse(status.stdout) as { servers: { status: { state: string } }[] }).servers[0]?.status.state).toBe('signed-out');
   });
 });
+
+/** What Keyport says when a provider is added with nothing but its URL, where that cannot work: each names the fix. */
+const REFUSALS: readonly { readonly id: ProviderId; readonly name: string; readonly code: string; readonly names: RegExp }[] = [
+  { id: 'entra', name: 'refused before the browser: S256 not advertised, naming --assume-pkce-s256', code: 'pkce_unsupported', names: /--assume-pkce-s256/ },
+  // The issuers differ only by the root's trailing slash, the same URL (RFC 3986 §6.2.3): what stops is the client id.
+  { id: 'google', name: 'refused before the browser: no dynamic registration, saying to register an app and enter its client id', code: 'client_id_required', names: /does not support dynamic registration: register an app there/ },
+  { id: 'github', name: 'refused before the browser: no metadata, naming --authorization-endpoint and --token-endpoint', code: 'discovery_failed', names: /--authorization-endpoint URL --token-endpoint URL/ },
+  { id: 'okta', name: 'refused before the browser: registration refused, saying to register an app and enter its client id', code: 'registration_failed', names: /register an app there with redirect URI http:\/\/127\.0\.0\.1\/callback \(any port\) and enter its client id/ },
+  { id: 'keycloak', name: 'refused before the browser: registration refused (Trusted Hosts), saying to enter a client id', code: 'registration_failed', names: /--client-id ID/ },
+];
+
+describe.each(REFUSALS)('$id with nothing but its URL', ({ id, name, code, names }) => {
+  it(`${id}: ${name}`, async () => {
+    const { provider, cli } = await start(id);
+    expect((await cli(['servers', 'add', provider.mcpUrl, '--name', id])).code).toBe(0);
+    const login = await cli(['--json', 'login', id, '--browser-command', browserCommand, '--timeout', '10']);
+    expect(login.code).toBe(1);
+    const error = (JSON.parse(login.stdout) as { error: { code: string; message: string } }).error;
+    expect(error.code).toBe(code);
+    expect(error.message).toMatch(names);
+    expect(login.stderr).not.toMatch(/Open this URL to sign in/);
+    // eslint-disable-next-line no-control-regex
+    expect(login.stderr).not.toMatch(/[\u0000-\u0008\u000b-\u001f\u007f]/);
+  });
+});
