@@ -37,6 +37,7 @@ function counts(): FarSideCounts {
     wellKnown,
     mcp,
     connectionsAccepted: proxies.reduce((sum, p) => sum + p.accepted, 0),
+    cpuMs: (process.cpuUsage().user + process.cpuUsage().system) / 1000,
   };
 }
 

@@ -31,6 +31,8 @@ export interface FarSideCounts {
   readonly mcp: number;
   /** Connections the proxies accepted since the start. */
   readonly connectionsAccepted: number;
+  /** CPU time the far side's process has used since it started (user + system), in ms. */
+  readonly cpuMs: number;
 }
 
 /** A request to the child (the IPC protocol between the two files). */

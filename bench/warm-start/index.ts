@@ -28,7 +28,7 @@ import type { FarSide } from '../far-side.ts';
 import type { FetchFn } from '../../main/oauth/index.ts';
 import { check, countArg, listArg, median, numberArg, printResult } from '../lib.ts';
 import { allToolsListed, signInServers, startApp, useKeychain } from '../signed-in.ts';
-import type { KeychainReads, SignedInServers } from '../signed-in.ts';
+import type { KeychainReads, SignedInServers, StartedApp } from '../signed-in.ts';
 
 const RATIO_TARGET = 1.1;
 const mainSize = numberArg('servers', 30);
@@ -39,19 +39,39 @@ const rttMs = numberArg('rtt', 40);
 const handshake = process.argv.includes('--handshake');
 const showTimeline = process.argv.includes('--timeline');
 
+/** What one start took: wall time, and CPU time in this process and in the far side's. */
+interface StartRun {
+  readonly ms: number;
+  readonly cpuMs: number;
+  readonly farCpuMs: number;
+}
+
+/** Times `body` (up to the moment it resolves), with the CPU both processes used meanwhile. */
+async function timedStart<T>(far: FarSide, body: () => Promise<T>): Promise<StartRun & { readonly value: T }> {
+  const far0 = (await far.counts()).cpuMs;
+  const cpu0 = process.cpuUsage();
+  const t0 = performance.now();
+  const value = await body();
+  const ms = performance.now() - t0;
+  const cpu = process.cpuUsage(cpu0);
+  const farCpuMs = (await far.counts()).cpuMs - far0;
+  return { ms, cpuMs: (cpu.user + cpu.system) / 1000, farCpuMs, value };
+}
+
 /** One Keyport start: the app's services over the data directory until every server's tools are listed. */
-async function keyportStart(signed: SignedInServers, n: number): Promise<{ ms: number; reads: KeychainReads }> {
+async function keyportStart(far: FarSide, signed: SignedInServers, n: number): Promise<StartRun & { reads: KeychainReads }> {
   const reads: KeychainReads = { gets: 0, lists: 0 };
   const ids = signed.servers.slice(0, n).map((s) => s.id);
-  const t0 = performance.now();
-  const app = await startApp({ dataDir: signed.dataDir, reads });
+  let app: StartedApp | undefined;
   try {
-    const listed = await allToolsListed(app, ids);
-    const ms = performance.now() - t0;
-    if ([...listed.values()].some((count) => count === 0)) throw new Error('a server listed no tools');
-    return { ms, reads };
+    const run = await timedStart(far, async () => {
+      app = await startApp({ dataDir: signed.dataDir, reads });
+      return allToolsListed(app, ids);
+    });
+    if ([...run.value.values()].some((count) => count === 0)) throw new Error('a server listed no tools');
+    return { ...run, reads };
   } finally {
-    await app.runtime.dispose();
+    await app?.runtime.dispose();
   }
 }
 
@@ -98,27 +118,27 @@ async function timeline(far: FarSide, signed: SignedInServers): Promise<{ keypor
 }
 
 /** One raw start: N SDK clients with static bearers, connecting and listing tools in parallel. */
-async function rawStart(signed: SignedInServers, n: number): Promise<number> {
+async function rawStart(far: FarSide, signed: SignedInServers, n: number): Promise<StartRun> {
   const urls = signed.servers.slice(0, n).map((s) => s.url ?? '');
-  const t0 = performance.now();
-  const clients = await Promise.all(
-    urls.map(async (url) => {
-      const client = new Client({ name: 'raw-bench', version: '1.0.0' });
-      const transport = new StreamableHTTPClientTransport(new URL(url), { requestInit: { headers: { Authorization: signed.authorization.get(url) ?? '' } } });
-      await client.connect(transport);
-      const { tools } = await client.listTools();
-      if (tools.length === 0) throw new Error('a server listed no tools');
-      return { client, transport };
-    }),
+  const run = await timedStart(far, () =>
+    Promise.all(
+      urls.map(async (url) => {
+        const client = new Client({ name: 'raw-bench', version: '1.0.0' });
+        const transport = new StreamableHTTPClientTransport(new URL(url), { requestInit: { headers: { Authorization: signed.authorization.get(url) ?? '' } } });
+        await client.connect(transport);
+        const { tools } = await client.listTools();
+        if (tools.length === 0) throw new Error('a server listed no tools');
+        return { client, transport };
+      }),
+    ),
   );
-  const ms = performance.now() - t0;
   await Promise.all(
-    clients.map(async ({ client, transport }) => {
+    run.value.map(async ({ client, transport }) => {
       await transport.terminateSession().catch(() => undefined);
       await client.close();
     }),
   );
-  return ms;
+  return run;
 }
 
 /** The figures of one size. */
@@ -131,6 +151,8 @@ interface SizeResult {
   /** The most keychain item reads one start made, per server. */
   readonly keychainReadsPerServer: number;
   readonly keychainListings: number;
+  /** Median CPU time per start: this process's, and the far side's (the servers and proxies). */
+  readonly cpu: { readonly keyport: number; readonly raw: number; readonly farKeyport: number; readonly farRaw: number };
 }
 
 /** `rounds` alternating starts of each side with `n` servers configured. */
@@ -141,31 +163,31 @@ async function measure(far: FarSide, signed: SignedInServers, n: number, count: 
   };
   for (let w = 0; w < warmups; w++) {
     await before();
-    await keyportStart(signed, n);
+    await keyportStart(far, signed, n);
     await before();
-    await rawStart(signed, n);
+    await rawStart(far, signed, n);
   }
   const start = await far.counts();
-  const keyport: number[] = [];
-  const raw: number[] = [];
+  const keyport: StartRun[] = [];
+  const raw: StartRun[] = [];
   let reads = 0;
   let listings = 0;
   for (let r = 0; r < count; r++) {
     for (const side of r % 2 === 0 ? (['keyport', 'raw'] as const) : (['raw', 'keyport'] as const)) {
       await before();
       if (side === 'raw') {
-        raw.push(await rawStart(signed, n));
+        raw.push(await rawStart(far, signed, n));
         continue;
       }
-      const run = await keyportStart(signed, n);
-      keyport.push(run.ms);
+      const run = await keyportStart(far, signed, n);
+      keyport.push(run);
       reads = Math.max(reads, run.reads.gets);
       listings += run.reads.lists;
     }
   }
   const end = await far.counts();
-  const keyportMs = median(keyport);
-  const rawMs = median(raw);
+  const keyportMs = median(keyport.map((x) => x.ms));
+  const rawMs = median(raw.map((x) => x.ms));
   return {
     servers: n,
     keyportMs,
@@ -174,6 +196,12 @@ async function measure(far: FarSide, signed: SignedInServers, n: number, count: 
     oauthRequests: end.authServer - start.authServer + (end.wellKnown - start.wellKnown),
     keychainReadsPerServer: reads / n,
     keychainListings: listings,
+    cpu: {
+      keyport: median(keyport.map((x) => x.cpuMs)),
+      raw: median(raw.map((x) => x.cpuMs)),
+      farKeyport: median(keyport.map((x) => x.farCpuMs)),
+      farRaw: median(raw.map((x) => x.farCpuMs)),
+    },
   };
 }
 
@@ -199,6 +227,10 @@ try {
   }
   const first = results[0]!;
   const last = results[results.length - 1]!;
+  console.log('  CPU per start (medians): servers   keyport (far side)      raw (far side)');
+  for (const r of results) {
+    console.log(`                          ${String(r.servers).padStart(7)}  ${fmt(r.cpu.keyport)} (${r.cpu.farKeyport.toFixed(0).padStart(4)} ms)  ${fmt(r.cpu.raw)} (${r.cpu.farRaw.toFixed(0).padStart(4)} ms)`);
+  }
   if (results.length > 1) {
     console.log(`  growth from ${first.servers} to ${last.servers} servers: keyport ×${(last.keyportMs / first.keyportMs).toFixed(2)}, raw ×${(last.rawMs / first.rawMs).toFixed(2)} (flat would be ×1)`);
   }
