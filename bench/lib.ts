@@ -60,6 +60,15 @@ export function check(metric: string, value: number, relation: BenchCheck['relat
   return { metric, value, target, relation, pass: relation === '<=' ? value <= target : value === target };
 }
 
+/**
+ * Prints the final JSON line of a benchmark with several targets: the first check is its metric, and it passes when
+ * every check does.
+ */
+export function printChecks(bench: string, checks: readonly [BenchCheck, ...BenchCheck[]], extra: Readonly<Record<string, unknown>> = {}): void {
+  const [first] = checks;
+  printResult({ bench, metric: first.metric, value: first.value, target: first.target, pass: checks.every((c) => c.pass), checks, ...extra });
+}
+
 /** One HTTP request a client made: when it started and when its response (headers) arrived. */
 export interface RequestSpan {
   /** Method and path (never the query, which may carry a secret). */

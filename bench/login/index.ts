@@ -40,7 +40,7 @@ import { createOAuthEngine, InMemoryCredentialStore, type FetchFn } from '../../
 import { ACCOUNTS } from '../../test/servers/accounts.ts';
 import { completeLogin } from '../../test/servers/user-agent.ts';
 import { startFarSide } from '../far-side.ts';
-import { check, countArg, criticalPath, median, numberArg, printResult, recordingFetch, type RequestSpan } from '../lib.ts';
+import { check, countArg, criticalPath, median, numberArg, printChecks, recordingFetch, type RequestSpan } from '../lib.ts';
 
 /** The fewest sequential round trips a cold login to the test bed allows (see the header). */
 const MIN_ROUND_TRIPS = 4;
@@ -230,15 +230,7 @@ try {
   console.log(line('MCP SDK auth()', loopback.sdk));
   console.log(`  total ratio ${(loopback.keyport.ms / loopback.sdk.ms).toFixed(3)}, own time ratio ${(loopback.keyport.ownMs / loopback.sdk.ownMs).toFixed(3)}`);
 
-  const metric = `own_time_ratio_at_${rttMs}ms_rtt`;
-  const checks = [check(metric, Number(ownRatio.toFixed(3)), '<=', OWN_TIME_TARGET), check('critical_path_round_trips', far40.keyport.roundTrips, '==', MIN_ROUND_TRIPS)];
-  printResult({
-    bench: 'login',
-    metric,
-    value: Number(ownRatio.toFixed(3)),
-    target: OWN_TIME_TARGET,
-    pass: checks.every((c) => c.pass),
-    checks,
+  printChecks('login', [check(`own_time_ratio_at_${rttMs}ms_rtt`, Number(ownRatio.toFixed(3)), '<=', OWN_TIME_TARGET), check('critical_path_round_trips', far40.keyport.roundTrips, '==', MIN_ROUND_TRIPS)], {
     dpop: dpopOff ? 'off' : 'auto',
     roundTrips: { keyport: far40.keyport.roundTrips, sdk: far40.sdk.roundTrips, minimum: MIN_ROUND_TRIPS },
     requests: { keyport: far40.keyport.requests, sdk: far40.sdk.requests },

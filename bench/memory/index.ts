@@ -17,7 +17,7 @@
  */
 import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import { check, numberArg, printResult, settledMemory } from '../lib.ts';
+import { check, numberArg, printChecks, settledMemory } from '../lib.ts';
 
 if ((globalThis as { gc?: unknown }).gc === undefined) {
   const run = spawnSync(process.execPath, ['--expose-gc', fileURLToPath(import.meta.url), ...process.argv.slice(2)], { stdio: 'inherit' });
@@ -90,19 +90,11 @@ try {
   console.log(`  heap after ${totalCalls.toLocaleString('en')} / after ${firstReadingAt.toLocaleString('en')} calls: ${growth.toFixed(3)} (target ≤ ${HEAP_GROWTH_TARGET}); ${perCall.toFixed(1)} bytes per call`);
   console.log(`  heap after disconnecting / at the start: ${back.toFixed(3)} (target within 10 %); ${((readings[1]!.heapUsed - start.heapUsed) / servers / 1024).toFixed(0)} KB per connected server`);
 
-  const metric = `heap_ratio_${totalCalls}_vs_${firstReadingAt}_calls`;
-  const checks = [
-    check(metric, Number(growth.toFixed(3)), '<=', HEAP_GROWTH_TARGET),
+  printChecks('memory', [
+    check(`heap_ratio_${totalCalls}_vs_${firstReadingAt}_calls`, Number(growth.toFixed(3)), '<=', HEAP_GROWTH_TARGET),
     check('heap_ratio_disconnected_vs_start', Number(back.toFixed(3)), '<=', RETURN_TARGET),
     check('failed_calls', failed, '==', 0),
-  ];
-  printResult({
-    bench: 'memory',
-    metric,
-    value: Number(growth.toFixed(3)),
-    target: HEAP_GROWTH_TARGET,
-    pass: checks.every((c) => c.pass),
-    checks,
+  ], {
     servers,
     bytesPerCall: Number(perCall.toFixed(1)),
     readings: readings.map((r) => ({ label: r.label, heapMB: Number((r.heapUsed / 1048576).toFixed(2)), rssMB: Number((r.rss / 1048576).toFixed(2)) })),

@@ -26,7 +26,7 @@ import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/
 import { startFarSide } from '../far-side.ts';
 import type { FarSide } from '../far-side.ts';
 import type { FetchFn } from '../../main/oauth/index.ts';
-import { check, countArg, listArg, median, numberArg, printResult } from '../lib.ts';
+import { check, countArg, listArg, median, numberArg, printChecks } from '../lib.ts';
 import { allToolsListed, signInServers, startApp, useKeychain } from '../signed-in.ts';
 import type { KeychainReads, SignedInServers, StartedApp } from '../signed-in.ts';
 
@@ -244,19 +244,11 @@ try {
   }
 
   const at = results.find((r) => r.servers === mainSize)!;
-  const metric = `median_ratio_keyport_vs_raw_${at.servers}_servers_${rttMs}ms_rtt`;
-  const checks = [
-    check(metric, Number(at.ratio.toFixed(3)), '<=', RATIO_TARGET),
+  printChecks('warm-start', [
+    check(`median_ratio_keyport_vs_raw_${at.servers}_servers_${rttMs}ms_rtt`, Number(at.ratio.toFixed(3)), '<=', RATIO_TARGET),
     check('oauth_requests', at.oauthRequests, '==', 0),
     check('keychain_reads_per_server', at.keychainReadsPerServer + at.keychainListings, '<=', 1),
-  ];
-  printResult({
-    bench: 'warm-start',
-    metric,
-    value: Number(at.ratio.toFixed(3)),
-    target: RATIO_TARGET,
-    pass: checks.every((c) => c.pass),
-    checks,
+  ], {
     oauthRequests: at.oauthRequests,
     keychainReadsPerServer: at.keychainReadsPerServer,
     sizes: results.map((r) => ({ servers: r.servers, keyportMs: Number(r.keyportMs.toFixed(1)), rawMs: Number(r.rawMs.toFixed(1)), ratio: Number(r.ratio.toFixed(3)) })),
