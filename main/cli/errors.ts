@@ -67,6 +67,12 @@ export function toCliFailure(err: unknown): CliFailure {
     const cancelled = code === 'cancelled';
     return { code, message: oneLine(message), exitCode: cancelled ? ExitCode.cancelled : ExitCode.failure };
   }
-  const message = err instanceof Error ? err.message : String(err);
-  return { code: 'unexpected', message: oneLine(`Unexpected error: ${message}`), exitCode: ExitCode.failure };
+  // Every layer throws typed errors with advice; reaching this line is a Keyport bug. The message says what to do and
+  // shows only the error's kind, never its text (which may hold server-controlled content).
+  const kind = err instanceof Error ? err.name : typeof err;
+  return {
+    code: 'internal_error',
+    message: `Keyport failed in a way it does not expect (${oneLine(kind).slice(0, 40)}). Nothing was saved. Try again; if it happens again, run \`keyport report <server>\` and send the file to the Keyport maintainers.`,
+    exitCode: ExitCode.failure,
+  };
 }

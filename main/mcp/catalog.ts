@@ -7,6 +7,7 @@
 import { ProtocolErrorCode } from '@modelcontextprotocol/client';
 import type { JsonSchemaType, JsonSchemaValidator } from '@modelcontextprotocol/client';
 import { AjvJsonSchemaValidator } from '@modelcontextprotocol/client/validators/ajv';
+import { checkResult } from './limits.ts';
 import { toContentView, toPromptView, toResourceContentsView, toResourceTemplateView, toResourceView, toToolView } from './convert.ts';
 import { McpConnectionError } from './errors.ts';
 import type { Lifecycle } from './lifecycle.ts';
@@ -73,7 +74,9 @@ function signalOf(signal: AbortSignal | undefined): { signal?: AbortSignal } {
 
 /** Creates the catalog calls over a lifecycle. */
 export function createCatalog(life: Lifecycle, requestTimeoutMs: number): Catalog {
-  const { where, run } = life;
+  const { where } = life;
+  // Every result is checked for depth and list length before anything here (or the window) walks it.
+  const run: typeof life.run = async (ctx, idempotent, signal, fn) => checkResult(await life.run(ctx, idempotent, signal, fn), where());
   let tools: Map<string, ToolEntry> | undefined;
   let toolList: readonly ToolView[] | undefined;
   /** Compiles tool schemas; created on first use (an Ajv instance is not free) and renewed with each tool list. */

@@ -3,6 +3,7 @@
  * The server list on disk (main/config) maps onto these; secrets (stdio env values from the keychain) are
  * resolved by the caller before a config reaches this layer and never leave main.
  */
+import type { ResponseLimits } from './limits.ts';
 import type { FetchLike, AuthorizedFetchFactory } from './auth.ts';
 import type { EraCacheSeam } from './era.ts';
 import type { ElicitationRequestView, ElicitationResponseView } from './views.ts';
@@ -70,4 +71,6 @@ export interface ConnectionOptions {
   readonly versionNegotiation?: 'auto' | 'legacy';
   /** Where the era verdict of each HTTP server is remembered between starts (non-secret); absent, only in memory. */
   readonly eraCache?: EraCacheSeam;
+  /** Bounds on each HTTP response (one JSON message or SSE event; JSON depth); defaults in main/limits.ts. */
+  readonly limits?: ResponseLimits;
 }

@@ -41,6 +41,10 @@ export const mcpErrorCodes = [
   'invalid_config',
   /** Something on this machine failed (the keychain is unavailable, the server list is damaged); the message says what. */
   'local_failure',
+  /** A message broke a bound (size of one message or SSE event, nesting depth, items in a list); nothing of it was used. */
+  'message_too_large',
+  /** The sign-in side failed for a reason of its own (the engine's code and message are kept: see `authCode`). */
+  'auth_failed',
 ] as const;
 
 /** A stable error code; see {@link mcpErrorCodes}. */
@@ -52,6 +56,8 @@ export interface McpConnectionErrorDetails {
   readonly scopes?: readonly string[];
   readonly tool?: string;
   readonly rpcCode?: number;
+  /** For `auth_failed`: the sign-in side's own code (e.g. `token_rejected`, `authorization_server_unavailable`). */
+  readonly authCode?: string;
   readonly cause?: unknown;
 }
 
@@ -62,6 +68,7 @@ export class McpConnectionError extends Error {
   readonly scopes?: readonly string[];
   readonly tool?: string;
   readonly rpcCode?: number;
+  readonly authCode?: string;
 
   constructor(code: McpErrorCode, message: string, details: McpConnectionErrorDetails = {}) {
     super(message, details.cause === undefined ? undefined : { cause: details.cause });
@@ -71,6 +78,7 @@ export class McpConnectionError extends Error {
     if (details.scopes !== undefined) this.scopes = details.scopes;
     if (details.tool !== undefined) this.tool = details.tool;
     if (details.rpcCode !== undefined) this.rpcCode = details.rpcCode;
+    if (details.authCode !== undefined) this.authCode = details.authCode;
   }
 
   /** The `{ code, message }` pair that crosses IPC (`IpcError`). */
@@ -185,6 +193,33 @@ export function isTransient(code: McpErrorCode): boolean {
   return code === 'server_unreachable' || code === 'timeout';
 }
 
+/**
+ * The errors a response limit produced (limits.ts), by a random token. On an SSE response the SDK does not fail a
+ * request whose stream breaks (it waits for its timeout), so the limiter ends the stream with a JSON-RPC error for
+ * the request instead, carrying only a token; {@link toMcpError} turns it back into the typed error. A server cannot
+ * forge one: it cannot know the token.
+ */
+const limitErrors = new Map<string, McpConnectionError>();
+const LIMIT_TOKEN_FIELD = 'keyportLimit';
+
+/** The `data` of a synthesised JSON-RPC error that stands for `err`. */
+export function limitErrorData(err: McpConnectionError): Record<string, string> {
+  const token = crypto.randomUUID();
+  limitErrors.set(token, err);
+  if (limitErrors.size > 1000) limitErrors.delete(limitErrors.keys().next().value as string);
+  return { [LIMIT_TOKEN_FIELD]: token };
+}
+
+/** The limit error behind a JSON-RPC error the limiter synthesised, if it is one (it is then forgotten). */
+function limitErrorOf(data: unknown): McpConnectionError | undefined {
+  if (data === null || typeof data !== 'object') return undefined;
+  const token = (data as Record<string, unknown>)[LIMIT_TOKEN_FIELD];
+  if (typeof token !== 'string') return undefined;
+  const err = limitErrors.get(token);
+  limitErrors.delete(token);
+  return err;
+}
+
 /** The `host:port` of a URL, safe to show (no path, no query). */
 function where(url: string | undefined): string {
   if (url === undefined) return 'the server';
@@ -229,6 +264,11 @@ export function toMcpError(err: unknown, ctx: ErrorContext = {}): McpConnectionE
   }
   if (code !== undefined && deniedChallengeCodes.includes(code)) {
     return new McpConnectionError('access_denied', `${host} refused access. Check the account's permissions, then sign in again.`, { cause: err });
+  }
+  if (code !== undefined && err instanceof Error && err.name === 'OAuthError') {
+    // The engine's own failure (the server refused a fresh token, the authorization server is down, DPoP cannot be
+    // done…): its message already names the party at fault and what to do, and holds no secret or raw server text.
+    return new McpConnectionError('auth_failed', err.message, { cause: err, authCode: code });
   }
   if (ctx.cancelled === true || (err instanceof Error && err.name === 'AbortError')) {
     return new McpConnectionError('cancelled', `${what} was cancelled.`, { cause: err });
@@ -317,6 +357,8 @@ function fromSdkError(err: SdkError, host: string, what: string, ctx: ErrorConte
 
 /** A JSON-RPC error the server answered with. */
 function fromProtocolError(err: ProtocolError, host: string, ctx: ErrorContext): McpConnectionError {
+  const limit = limitErrorOf(err.data);
+  if (limit !== undefined) return limit;
   const details = { cause: err, rpcCode: err.code };
   if (err.code === ProtocolErrorCode.UnsupportedProtocolVersion) {
     return new McpConnectionError('protocol_error', `${host} speaks an MCP version Keyport does not support. Update the server or Keyport.`, details);

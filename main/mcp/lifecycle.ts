@@ -108,6 +108,7 @@ export function createLifecycle(
     eras,
     where,
     baseFetch: options.fetch ?? ((input, init) => fetch(input, init)) satisfies FetchLike,
+    ...(options.limits !== undefined ? { limits: options.limits } : {}),
     async authorize() {
       const authorize = options.authorize;
       if (authorize === undefined || url === undefined) return undefined;

@@ -3,6 +3,7 @@
  * verdict, else negotiated with `server/discover` and remembered), the spec's fallback from Streamable HTTP to
  * legacy HTTP+SSE, and stdio. Everything here ends in a `Session` or a typed error within the connect timeout.
  */
+import type { ResponseLimits } from './limits.ts';
 import type { Client, McpSubscription, PriorDiscovery, Transport } from '@modelcontextprotocol/client';
 import type { AuthorizedSession, FetchLike } from './auth.ts';
 import { describe, makeClient } from './client.ts';
@@ -41,6 +42,8 @@ export interface OpenContext {
   /** The auth seam's session for this server (asked on every attempt), if it needs one. */
   readonly authorize: () => Promise<AuthorizedSession | undefined>;
   readonly baseFetch: FetchLike;
+  /** Bounds on each HTTP response (see limits.ts). */
+  readonly limits?: ResponseLimits;
   /** The session's client closed on its own (the process died, the stream ended). */
   readonly onClose: (s: Session) => void;
   /** The session's transport reported trouble after the handshake. */
@@ -109,9 +112,13 @@ export async function openHttpSession(ctx: OpenContext, cfg: HttpServerConfig): 
   }
   const session = await ctx.authorize();
   let challenge: unknown;
-  const fetch = composeTransportFetch(session?.fetch ?? ctx.baseFetch, (err) => {
-    challenge = err;
-  });
+  const fetch = composeTransportFetch(
+    session?.fetch ?? ctx.baseFetch,
+    (err) => {
+      challenge = err;
+    },
+    ctx.limits,
+  );
   const errors: unknown[] = [];
   const openSse = (): Promise<Session> => handshake(ctx, 'sse', sseTransport(target, fetch), 'legacy', undefined, errors);
   if (cfg.transport === 'sse') {

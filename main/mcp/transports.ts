@@ -10,6 +10,7 @@ import { withChallengeDetection } from './auth.ts';
 import type { FetchLike } from './auth.ts';
 import type { StdioServerConfig } from './config.ts';
 import { deniedChallengeCodes, signInChallengeCodes, stepUpChallengeCodes } from './errors.ts';
+import { limitResponses, type ResponseLimits } from './limits.ts';
 import type { LogMessageView } from './views.ts';
 
 /** Longest stderr line kept (a process printing megabytes without a newline cannot grow memory). */
@@ -42,11 +43,12 @@ export function withOwnSignal(init: RequestInit | undefined): RequestInit | unde
  *   1. the auth seam (`base`: the engine's authorized fetch, or a plain one) adds the token, refreshes, retries;
  *   2. challenge detection turns a 401/403 that got through into a typed error, which `onChallenge` records;
  *   3. every request gets its own abort signal.
- * Anything else that must see every request and response of a transport (a response-size limit, a wire trace)
- * is inserted here, between the seam and challenge detection, so both transports and the era probe get it.
+ * Between the seam and challenge detection, every response body is bounded (limits.ts: size of one message or SSE
+ * event, JSON depth), so both transports and the era probe get it; anything else that must see every request and
+ * response (a wire trace) goes there too.
  */
-export function composeTransportFetch(base: FetchLike, onChallenge: (err: unknown) => void): FetchLike {
-  const detecting = withChallengeDetection(base);
+export function composeTransportFetch(base: FetchLike, onChallenge: (err: unknown) => void, limits?: ResponseLimits): FetchLike {
+  const detecting = withChallengeDetection(limitResponses(base, limits));
   return async (url, init) => {
     try {
       return await detecting(url, withOwnSignal(init));

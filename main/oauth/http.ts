@@ -68,12 +68,25 @@ export function tracedFetch(base: FetchFn, timeoutMs: number, sink?: ExchangeSin
         error: err instanceof Error ? `${err.name}: ${err.message}` : String(err),
       });
       if (init.signal?.aborted) throw err;
+      if (headersTooLarge(err)) {
+        throw new OAuthError('invalid_response', `${safeOrigin(url)} answered with HTTP headers larger than Keyport accepts (16 KB). Nothing of the answer was used; contact the server's operator.`, { url, cause: err });
+      }
       if (timeout.aborted) {
         throw new OAuthError('network', `${new URL(url).origin} did not answer within ${Math.round(timeoutMs / 1000)} s. Check your connection and try again.`, { url, cause: err });
       }
       throw new OAuthError('network', `Could not reach ${safeOrigin(url)}. Check your connection and the server URL, then try again.`, { url, cause: err });
     }
   };
+}
+
+/** True when undici refused a response because its headers exceed its limit (a 100 KB `WWW-Authenticate`, say). */
+export function headersTooLarge(err: unknown): boolean {
+  let current: unknown = err;
+  for (let depth = 0; depth < 5 && current; depth++) {
+    if ((current as { code?: unknown }).code === 'UND_ERR_HEADERS_OVERFLOW') return true;
+    current = (current as { cause?: unknown }).cause;
+  }
+  return false;
 }
 
 function safeOrigin(url: string): string {
@@ -112,7 +125,14 @@ export async function getJsonDocument(fetchFn: FetchFn, url: string, signal?: Ab
     await response.body?.cancel().catch(() => undefined);
     return { status: response.status };
   }
-  const text = await readLimited(response, METADATA_SIZE_LIMIT);
+  let text: string | undefined;
+  try {
+    text = await readLimited(response, METADATA_SIZE_LIMIT);
+  } catch (err) {
+    // The headers came, the document did not (a server that trickles it until the timeout, or drops the connection).
+    if (signal?.aborted) throw err;
+    throw new OAuthError('network', `${url} did not finish sending its metadata document in time. Check the server, then try again.`, { url, cause: err });
+  }
   if (text === undefined) return { status: 413 };
   try {
     const json = JSON.parse(text) as unknown;

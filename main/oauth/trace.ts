@@ -4,6 +4,7 @@
  * verifiers, client secrets, assertions and DPoP proofs are replaced by a marker, first by field name and then, as a
  * second net, by value (every secret the engine handles is registered with the recorder).
  */
+import { MAX_JSON_DEPTH, jsonDepthExceeds } from '../limits.ts';
 import type { FlowStepView, FlowTraceView, HttpExchangeView, IpcError } from '../../preload/contract.ts';
 
 /** What replaces a secret in a trace. */
@@ -308,7 +309,9 @@ export function redactBody(body: string): string {
   let out = body;
   if (trimmed.startsWith('{') || trimmed.startsWith('[')) {
     try {
-      out = JSON.stringify(redactJson(JSON.parse(trimmed)));
+      const parsed = JSON.parse(trimmed) as unknown;
+      // redactJson walks recursively: a hostile document nested past the bound is not shown at all.
+      out = jsonDepthExceeds(parsed) ? `[a JSON body nested deeper than ${MAX_JSON_DEPTH} levels: not shown]` : JSON.stringify(redactJson(parsed));
     } catch {
       out = body;
     }

@@ -11,11 +11,16 @@ export interface AuthChallenge {
   readonly token68?: string;
 }
 
+/** The part of a `WWW-Authenticate` header that is parsed (longer headers are cut). */
+export const MAX_CHALLENGE_LENGTH = 8 * 1024;
+
 const TCHAR = /[!#$%&'*+\-.^_`|~0-9A-Za-z]/;
 
 /** Parses a `WWW-Authenticate` header value into its challenges; malformed tails are dropped, never thrown. */
 export function parseWwwAuthenticate(header: string | null | undefined): readonly AuthChallenge[] {
   if (!header) return [];
+  // A real challenge is a few hundred bytes; a hostile one is read only as far as that could matter.
+  if (header.length > MAX_CHALLENGE_LENGTH) header = header.slice(0, MAX_CHALLENGE_LENGTH);
   const challenges: AuthChallenge[] = [];
   let i = 0;
   const n = header.length;

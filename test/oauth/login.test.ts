@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import type { FlowTraceView } from '../../preload/contract.ts';
 import type { LoginState, OAuthEngineDeps } from '../../main/oauth/index.ts';
 import { selectScope } from '../../main/oauth/authorize.ts';
 import { autoBrowser, startMockServers, type MockOptions } from './helpers/mock-servers.ts';
@@ -79,14 +80,20 @@ describe('login (authorization code + PKCE + DCR)', () => {
   // A forged response (wrong state, wrong or missing iss) is refused for that request only: the login keeps waiting
   // for the real one (here none comes, so it times out), and no code is ever exchanged.
   it('refuses a response with a wrong state, keeps waiting, and never exchanges the code', async () => {
-    const { engine, target, mock } = await setup({ forceState: 'forged' });
+    const traces: FlowTraceView[] = [];
+    const { engine, target, mock } = await setup({ forceState: 'forged' }, { onTrace: (t) => traces.push(t) });
     await expect(engine.login(target, { timeoutMs: 1500 })).rejects.toMatchObject({ code: 'login_timeout' });
     expect(mock.count('/token')).toBe(0);
+    // The refusal is in the flow trace (reasons and counts, never the request).
+    const refusals = traces.at(-1)!.steps.find((st) => st.name === 'callback-refusals');
+    expect(refusals?.detail).toMatch(/refused 1 response .*wrong-state ×1/);
   });
 
+  // DESIGN.md step 7: a response with a wrong or missing iss is refused and the login keeps waiting for the real one
+  // (here none comes, so it times out, naming the refusal); nothing is exchanged.
   it('refuses a wrong iss, and a missing one when advertised (RFC 9207), and signs in with the right one', async () => {
     let s = await setup({ issSupported: true, issInRedirect: 'wrong' });
-    await expect(s.engine.login(s.target, { timeoutMs: 1500 })).rejects.toMatchObject({ code: 'login_timeout' });
+    await expect(s.engine.login(s.target, { timeoutMs: 1500 })).rejects.toMatchObject({ code: 'login_timeout', message: expect.stringContaining('another authorization server') });
     expect(s.mock.count('/token')).toBe(0);
     await s.mock.close();
     s = await setup({ issSupported: true, issInRedirect: 'omit' });

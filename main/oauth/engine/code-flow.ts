@@ -6,8 +6,8 @@
 import * as oauth from 'oauth4webapi';
 import type { TokenEndpointResponse } from 'oauth4webapi';
 import type { TokenSetView } from '../../../preload/contract.ts';
-import { generatePkceAndState, prepareAuthorizationRequest, selectScope } from '../authorize.ts';
-import { DEFAULT_LOGIN_TIMEOUT_MS, startCallbackServer, type CallbackServer } from '../callback-server.ts';
+import { generatePkceAndState, prepareAuthorizationRequest, selectScope, wantsConsentPrompt } from '../authorize.ts';
+import { DEFAULT_LOGIN_TIMEOUT_MS, describeCallbackRefusal, startCallbackServer, type CallbackServer } from '../callback-server.ts';
 import { resourceToSend, withSentParameters } from '../compat.ts';
 import { tokenResponseWarnings } from '../token-response.ts';
 import { adviseLoginError, type LoginFacts } from '../provider-errors.ts';
@@ -27,6 +27,19 @@ import { buildRecord, saveNewTokenSet } from './token-sets.ts';
 import { placeTokenSet, promptForAnotherAccount } from './accounts.ts';
 import { acceptPastedRedirects } from './pasted-redirect.ts';
 import { DEFAULT_ACCOUNT, type LoginOptions, type ServerTarget } from './types.ts';
+
+/**
+ * One trace note for every response the loopback receiver refused while the login waited (forged, malformed, or
+ * for another sign-in): counts per reason and the last one, never the requests themselves, so a flood cannot bloat
+ * the trace.
+ */
+function noteRefusals(recorder: FlowRecorder, callback: CallbackServer): void {
+  const refusals = callback.refusals();
+  if (refusals.total === 0) return;
+  const counts = Object.entries(refusals.byReason).map(([reason, n]) => `${reason} ×${n}`);
+  const last = refusals.recent.at(-1);
+  recorder.note('callback-refusals', `refused ${refusals.total} response${refusals.total === 1 ? '' : 's'} at the redirect URI (${counts.join(', ')})${last ? `; the last because ${describeCallbackRefusal(last.reason)}` : ''}`);
+}
 
 /** Whether the RFC 8707 `resource` parameter is sent to this server's authorization server (default yes). */
 export function sendsResource(target: ServerTarget): boolean {
@@ -95,7 +108,8 @@ export async function authorizationCodeLogin(
     facts.registration = { kind: registration.kind, clientId: registration.clientId, tokenEndpointAuthMethod: registration.tokenEndpointAuthMethod, fresh };
     const resource = resourceToSend(settings, resolved.resource);
     const request = await prepareAuthorizationRequest(as, { clientId: registration.clientId, redirectUri: callback.redirectUri, scope, resource, audience: settings.audience, extra: settings.authorizationParams }, pkce);
-    if (options.addAccount) request.url.searchParams.set('prompt', promptForAnotherAccount(as));
+    const prompts = [...(options.addAccount || options.selectAccount ? [promptForAnotherAccount(as)] : []), ...(wantsConsentPrompt(scope, as, settings.authorizationParams) ? ['consent'] : [])];
+    if (prompts.length > 0) request.url.searchParams.set('prompt', prompts.join(' '));
     recorder.addSecret(request.codeVerifier);
     callback.expect({ state: request.state, issuer: as.issuer, issRequired: as.authorization_response_iss_parameter_supported === true });
     const authorizationUrl = assertSafeBrowserUrl(request.url).href;
@@ -114,7 +128,7 @@ export async function authorizationCodeLogin(
               throw new OAuthError('authorization_failed', 'Keyport could not open the sign-in page in your browser. Check the browser setting (or --browser-command) and try again.', { cause: err });
             },
           );
-        const p = await Promise.race([callback.result, openerFailed]);
+        const p = await Promise.race([callback.result, openerFailed]).finally(() => noteRefusals(recorder, callback));
         recorder.addSecret(p.get('code'));
         // The browser's arrival at the loopback receiver, as the timeline shows it (the code is masked).
         recorder.recordExchange({ method: 'GET', url: `${callback.redirectUri}?${p.toString()}`, status: p.get('error') ? 400 : 200, durationMs: Math.max(0, ctx.now() - opened), requestHeaders: {}, responseHeaders: { 'content-type': 'text/html; charset=utf-8' } });
