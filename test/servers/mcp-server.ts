@@ -15,12 +15,8 @@
  *
  * `stop()` / `start()` / `restart()` keep the port (sessions are lost, as with a real restart; data is kept).
  */
-import { createServer } from 'node:http';
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { randomUUID } from 'node:crypto';
-import { createLocalJWKSet, createRemoteJWKSet } from 'jose';
-import type { JWTVerifyGetKey } from 'jose';
 import { StreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/streamableHttp.js';
 import type { EventStore } from '@modelcontextprotocol/sdk/server/streamableHttp.js';
 import { SSEServerTransport } from '@modelcontextprotocol/sdk/server/sse.js';
@@ -28,13 +24,17 @@ import type { AuthInfo } from '@modelcontextprotocol/sdk/server/auth/types.js';
 import type { JSONRPCMessage } from '@modelcontextprotocol/sdk/types.js';
 import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import type { AuthServer } from './auth-server.ts';
-import { createTokenVerifier } from './mcp-auth.ts';
 import type { DpopMode, TokenVerifier } from './mcp-auth.ts';
-import { createTestBedMcpServer, createTestBedState } from './mcp-tools.ts';
+import { createTestBedMcpServer } from './mcp-tools.ts';
 import type { TestBedState } from './mcp-tools.ts';
-import { closeServer, listen, readBody } from './net.ts';
-import { authInfoFor, createResourceGate, sendJson, summarizeRpc } from './resource-gate.ts';
+import { readBody } from './net.ts';
+import { authInfoFor, sendJson, summarizeRpc } from './resource-gate.ts';
 import type { ResourceGateOptions, ScopeVocabulary } from './resource-gate.ts';
+import { createResourceShell, headerValue } from './resource-shell.ts';
+import type { MutableMcpRecord } from './resource-shell.ts';
+
+export { discoverJwksUri, matchesMcpRecord } from './resource-shell.ts';
+export type { MutableMcpRecord } from './resource-shell.ts';
 
 /** Options of {@link startMcpServer}. Give either `authServer` or `issuer` (+ optionally `jwksUri`). */
 export interface McpServerOptions {
@@ -186,79 +186,28 @@ interface SseSession {
   readonly close: () => Promise<void>;
 }
 
-type MutableRecord = { -readonly [K in keyof McpRequestRecord]: McpRequestRecord[K] };
-
 /** Starts the protected MCP server and resolves once it listens. */
 export async function startMcpServer(options: McpServerOptions): Promise<McpTestServer> {
-  const issuerOption = options.authServer?.issuer ?? options.issuer;
-  if (!issuerOption) throw new TypeError('startMcpServer needs authServer or issuer');
-  const issuer: string = issuerOption;
-  const resourcePath = options.resourcePath ?? '/mcp';
-  const challengeScope = options.challengeScope ?? 'mcp:read mcp:write';
-  const state = options.state ?? createTestBedState();
+  const shell = await createResourceShell(options, 'Keyport test bed');
+  const { gate, issuer, resourcePath, state, resourceName } = shell;
   const resumable = options.resumable ?? true;
   const mode = options.transport ?? 'streamable-http';
   const legacy = mode !== 'streamable-http';
   if (legacy && resourcePath === LEGACY_MESSAGES_PATH) throw new TypeError(`resourcePath ${LEGACY_MESSAGES_PATH} is taken by the legacy SSE transport`);
   if (mode === 'both' && resourcePath === LEGACY_SSE_PATH) throw new TypeError(`resourcePath ${LEGACY_SSE_PATH} is taken by the legacy SSE transport`);
-  const dpop = options.dpop ?? 'supported';
-  const keys: JWTVerifyGetKey | undefined = options.verifier
-    ? undefined
-    : options.authServer
-      ? createLocalJWKSet({ keys: [...options.authServer.jwks.keys] })
-      : createRemoteJWKSet(new URL(options.jwksUri ?? (await discoverJwksUri(issuer))));
-  const resourceName = options.resourceName ?? 'Keyport test bed';
-  const gate = createResourceGate({
-    dpop,
-    challengeScope,
-    authorizationServers: () => options.authorizationServers ?? [issuer],
-    resourceName,
-    ...(options.scopes ? { scopes: options.scopes } : {}),
-    ...(options.metadata !== undefined ? { metadata: options.metadata } : {}),
-  });
-
-  const log: MutableRecord[] = [];
   const sessions = new Map<string, Session>();
   const sseSessions = new Map<string, SseSession>();
-  let verify: TokenVerifier | undefined;
-  let port = options.port ?? 0;
-  let origin = '';
-  let url = '';
-  let resourceMetadataUrl = '';
+  const newMcp = () => {
+    const mcp = createTestBedMcpServer(state, { name: 'keyport-testbed', version: '1.0.0', issuer, resource: shell.endpoints.url, title: resourceName });
+    options.customize?.(mcp);
+    return mcp;
+  };
 
-  const server: Server = createServer((req, res) => {
-    handle(req, res).catch((error: unknown) => {
-      console.error('[mcp-server] request failed:', error);
-      if (!res.headersSent) sendJson(res, 500, { error: 'server_error' });
-      else res.destroy();
-    });
-  });
 
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
-    const requestUrl = new URL(req.url ?? '/', `http://${req.headers.host ?? `127.0.0.1:${port}`}`);
-    const record: MutableRecord = {
-      method: req.method ?? 'GET',
-      path: requestUrl.pathname,
-      status: 0,
-      rpcMethods: [],
-      toolName: undefined,
-      sessionId: headerValue(req, 'mcp-session-id'),
-      protocolVersion: headerValue(req, 'mcp-protocol-version'),
-      subject: undefined,
-      time: Date.now(),
-    };
-    log.push(record);
-    res.once('close', () => {
-      record.status = res.statusCode;
-    });
-
-    if (requestUrl.pathname === `/.well-known/oauth-protected-resource${resourcePath}` || requestUrl.pathname === '/.well-known/oauth-protected-resource') {
-      if (req.method !== 'GET' && req.method !== 'HEAD') return sendJson(res, 405, { error: 'method_not_allowed' });
-      const document = gate.metadata(url);
-      if (!document) return sendJson(res, 404, { error: 'not_found' });
-      res.setHeader('Access-Control-Allow-Origin', '*');
-      return sendJson(res, 200, document);
-    }
+    const requestUrl = new URL(req.url ?? '/', `http://${req.headers.host ?? `127.0.0.1:${shell.endpoints.port}`}`);
+    const record = shell.record(req, res, requestUrl);
+    if (gate.serveMetadata(req, res, requestUrl.pathname, resourcePath, shell.endpoints.url)) return;
     const path = requestUrl.pathname;
     const legacyStream = legacy && (path === LEGACY_SSE_PATH || (mode === 'sse' && path === resourcePath));
     const legacyMessages = legacy && path === LEGACY_MESSAGES_PATH;
@@ -275,8 +224,8 @@ export async function startMcpServer(options: McpServerOptions): Promise<McpTest
     }
     if (legacyMessages) record.sessionId = requestUrl.searchParams.get('sessionId') ?? undefined;
 
-    const outcome = await verify!(req, requestUrl);
-    if (!outcome.ok) return gate.unauthorized(res, outcome, resourceMetadataUrl);
+    const outcome = await shell.verify(req, requestUrl);
+    if (!outcome.ok) return gate.unauthorized(res, outcome, shell.endpoints.resourceMetadataUrl);
     const token = outcome.token;
     record.subject = token.subject;
 
@@ -290,10 +239,10 @@ export async function startMcpServer(options: McpServerOptions): Promise<McpTest
       const rpc = summarizeRpc(body);
       record.rpcMethods = rpc.methods;
       record.toolName = rpc.toolName;
-      if (gate.stepUp(res, token, rpc, resourceMetadataUrl)) return;
+      if (gate.stepUp(res, token, rpc, shell.endpoints.resourceMetadataUrl)) return;
     }
 
-    (req as IncomingMessage & { auth?: unknown }).auth = authInfoFor(outcome.raw, token, url, gate.callerScopes(token));
+    (req as IncomingMessage & { auth?: unknown }).auth = authInfoFor(outcome.raw, token, shell.endpoints.url, gate.callerScopes(token));
     if (legacyStream) return openLegacyStream(res, record);
     if (legacyMessages) {
       const session = record.sessionId ? sseSessions.get(record.sessionId) : undefined;
@@ -317,8 +266,7 @@ export async function startMcpServer(options: McpServerOptions): Promise<McpTest
       return sendJson(res, 400, { jsonrpc: '2.0', error: { code: -32000, message: 'Bad Request: no valid session ID provided' }, id: null });
     }
 
-    const mcp = createTestBedMcpServer(state, { name: 'keyport-testbed', version: '1.0.0', issuer, resource: url, title: resourceName });
-    options.customize?.(mcp);
+    const mcp = newMcp();
     const transport: StreamableHTTPServerTransport = new StreamableHTTPServerTransport({
       sessionIdGenerator: () => randomUUID(),
       ...(resumable ? { eventStore: createEventStore() } : {}),
@@ -342,9 +290,8 @@ export async function startMcpServer(options: McpServerOptions): Promise<McpTest
   }
 
   /** Legacy HTTP+SSE: one McpServer per GET stream; the SDK writes the `endpoint` event first. */
-  async function openLegacyStream(res: ServerResponse, record: MutableRecord): Promise<void> {
-    const mcp = createTestBedMcpServer(state, { name: 'keyport-testbed', version: '1.0.0', issuer, resource: url, title: resourceName });
-    options.customize?.(mcp);
+  async function openLegacyStream(res: ServerResponse, record: MutableMcpRecord): Promise<void> {
+    const mcp = newMcp();
     const transport = new SSEServerTransport(LEGACY_MESSAGES_PATH, res);
     const id = transport.sessionId;
     record.sessionId = id;
@@ -365,98 +312,30 @@ export async function startMcpServer(options: McpServerOptions): Promise<McpTest
     }
   }
 
-  const start = async () => {
-    await listen(server, port);
-    port = (server.address() as AddressInfo).port;
-    origin = `http://127.0.0.1:${options.advertisedPort ?? port}`;
-    url = `${origin}${resourcePath}`;
-    resourceMetadataUrl = `${origin}/.well-known/oauth-protected-resource${resourcePath}`;
-    verify ??= options.verifier ? options.verifier(url) : createTokenVerifier({ issuer, audience: url, keys: keys!, dpop });
-    options.authServer?.addResource(url);
-  };
+  const server: Server = shell.serve('mcp-server', handle);
+  const start = () => shell.bind(server);
   const stop = async () => {
     const open = [...sessions.values(), ...sseSessions.values()];
     sessions.clear();
     sseSessions.clear();
     await Promise.allSettled(open.map((session) => session.close()));
-    await closeServer(server);
-    // Let in-process clients see the dropped keep-alive sockets before anyone reconnects, so a fetch right after
-    // restart() gets a fresh connection instead of a stale pooled one ("other side closed").
-    await new Promise((resolve) => setTimeout(resolve, 20));
+    await shell.unbind(server);
   };
   await start();
-
-  return {
-    get port() {
-      return port;
-    },
-    get origin() {
-      return origin;
-    },
-    get url() {
-      return url;
-    },
-    get resourceMetadataUrl() {
-      return resourceMetadataUrl;
-    },
-    issuer,
+  return shell.view({
+    server,
     transport: mode,
     era: 'legacy',
-    dpop,
-    get sseUrl() {
-      return legacy ? `${origin}${LEGACY_SSE_PATH}` : undefined;
-    },
-    log,
-    get sessionCount() {
-      return sessions.size + sseSessions.size;
-    },
-    get running() {
-      return server.listening;
-    },
-    state,
-    count: (filter = {}) => log.filter((record) => matchesMcpRecord(record, filter)).length,
-    clearLog: () => {
-      log.length = 0;
-    },
+    sseUrl: () => (legacy ? `${shell.endpoints.origin}${LEGACY_SSE_PATH}` : undefined),
+    sessionCount: () => sessions.size + sseSessions.size,
     stop,
     start,
-    restart: async () => {
-      await stop();
-      await start();
-    },
-    close: stop,
-  };
-}
-
-/** Whether a logged request matches a {@link McpLogFilter} (shared with the SDK v2 servers' logs). */
-export function matchesMcpRecord(record: McpRequestRecord, filter: McpLogFilter): boolean {
-  if (filter.method !== undefined && record.method !== filter.method) return false;
-  if (filter.path !== undefined && record.path !== filter.path) return false;
-  if (filter.status !== undefined && record.status !== filter.status) return false;
-  if (filter.rpcMethod !== undefined && !record.rpcMethods.includes(filter.rpcMethod)) return false;
-  if (filter.toolName !== undefined && record.toolName !== filter.toolName) return false;
-  if (filter.subject !== undefined && record.subject !== filter.subject) return false;
-  if (filter.protocolVersion !== undefined && record.protocolVersion !== filter.protocolVersion) return false;
-  return true;
+  });
 }
 
 function isInitialize(body: unknown): boolean {
   const messages = Array.isArray(body) ? body : [body];
   return messages.some((m) => (m as { method?: unknown })?.method === 'initialize');
-}
-
-function headerValue(req: IncomingMessage, name: string): string | undefined {
-  const value = req.headers[name];
-  return Array.isArray(value) ? value[0] : value;
-}
-
-/** The `jwks_uri` of an issuer's RFC 8414 metadata (for a server started with only an issuer). */
-export async function discoverJwksUri(issuer: string): Promise<string> {
-  const response = await fetch(new URL('/.well-known/oauth-authorization-server', issuer));
-  if (!response.ok) throw new Error(`cannot read authorization server metadata of ${issuer}: HTTP ${response.status}`);
-  const metadata = (await response.json()) as { jwks_uri?: unknown };
-  if (typeof metadata.jwks_uri !== 'string') throw new Error(`authorization server ${issuer} has no jwks_uri`);
-  return metadata.jwks_uri;
 }
 
 /** A per-session in-memory event store so SSE streams can be resumed with `Last-Event-ID`. */

@@ -12,10 +12,11 @@ import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/
 import { VARIANT_MCP_SERVERS, startTestBed } from './testbed.ts';
 import type { TestBed } from './testbed.ts';
 import type { McpTestServer } from './mcp-server.ts';
+import { MODERN_PROTOCOL_VERSION } from './mcp-server-v2.ts';
 
 const insecure = { [oauth.allowInsecureRequests]: true } as const;
 const CLIENT = { client_id: 'variants-suite', client_secret: 'variants-suite-secret-0123456789abcdef' };
-const MODERN = '2026-07-28';
+const MODERN = MODERN_PROTOCOL_VERSION;
 const ENVELOPE = {
   'io.modelcontextprotocol/protocolVersion': MODERN,
   'io.modelcontextprotocol/clientInfo': { name: 'variants-suite', version: '1.0.0' },

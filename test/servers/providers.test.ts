@@ -19,6 +19,7 @@ import { KEYCLOAK_CLIENT_ID } from './providers/keycloak.ts';
 import { OKTA_API_TOKEN, OKTA_AUDIENCE, OKTA_CLIENT_ID } from './providers/okta.ts';
 import { SALESFORCE_CLIENT, SLACK_CLIENT } from './providers/redirect-restricted.ts';
 import { ACCOUNTS } from './accounts.ts';
+import { parseProvidersFlag, startDemo } from './demo.ts';
 
 let zoo: ProviderZoo;
 const SLACK_PORT = 3118;
@@ -580,5 +581,31 @@ describe('request logs', () => {
     }
     expect(log).not.toMatch(/"(code|code_verifier|refresh_token|access_token|client_secret|state)":"/);
     expect(p('entra').authServer.count({ endpoint: 'authorization' })).toBeGreaterThan(0);
+  });
+});
+
+describe('npm run demo', () => {
+  it('lists the Bearer-only, 2026-07-28-only and dual-era servers, and with --providers what to enter', async () => {
+    const lines: string[] = [];
+    expect(parseProvidersFlag(['--providers'])).toBe(true);
+    expect(parseProvidersFlag(['--providers=linear,figma'])).toEqual(['linear', 'figma']);
+    expect(() => parseProvidersFlag(['--providers=nope'])).toThrow(/unknown provider/);
+    const demo = await startDemo({
+      asPort: 0,
+      mcpPort: 0,
+      variants: { bearerOnly: 0, modern: 0, dual: 0 },
+      providers: ['figma'],
+      providersBasePort: 'ephemeral',
+      print: (line) => lines.push(line),
+    });
+    try {
+      const text = lines.join('\n');
+      for (const name of ['bearer-only', 'modern', 'dual'] as const) expect(text).toContain(demo.extraMcpServers?.[name]?.url);
+      expect(demo.extraMcpServers?.modern?.era).toBe('modern');
+      expect(text).toContain(`Client ID: ${FIGMA_CLIENT.clientId}`);
+      expect(text).toContain(demo.providers?.get('figma').mcpUrl);
+    } finally {
+      await demo.close();
+    }
   });
 });

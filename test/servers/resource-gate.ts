@@ -10,7 +10,7 @@
  * Providers name scopes their own way (`api://…/mcp.read`, `repo`, …): a {@link ScopeVocabulary} maps the test bed's
  * MCP scopes to the provider's names for challenges and metadata, and back for the tools' own checks.
  */
-import type { ServerResponse } from 'node:http';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import { MCP_SCOPES } from './accounts.ts';
 import type { McpScope } from './accounts.ts';
 import { challengesFor, dpopMetadata, formatChallenge } from './mcp-auth.ts';
@@ -52,6 +52,11 @@ export interface RpcSummary {
 export interface ResourceGate {
   /** The RFC 9728 document for `resource`, or undefined when this resource publishes none. */
   metadata(resource: string): Record<string, unknown> | undefined;
+  /**
+   * Answers a request for the metadata (at the path-inserted well-known URL of `resourcePath`, or the root one) and
+   * returns true; false for any other path.
+   */
+  serveMetadata(req: IncomingMessage, res: ServerResponse, path: string, resourcePath: string, resource: string): boolean;
   /** Answers 401 with the challenges for `failure`. */
   unauthorized(res: ServerResponse, failure: AuthFailure, resourceMetadataUrl: string): void;
   /** Answers 403 `insufficient_scope` when a `tools/call` in `rpc` needs a scope the token lacks; true when it did. */
@@ -86,6 +91,21 @@ export function createResourceGate(options: ResourceGateOptions): ResourceGate {
         ...dpopMetadata(options.dpop),
       };
       return options.metadata ? options.metadata(document) : document;
+    },
+    serveMetadata(req, res, path, resourcePath, resource) {
+      if (path !== `/.well-known/oauth-protected-resource${resourcePath}` && path !== '/.well-known/oauth-protected-resource') return false;
+      if (req.method !== 'GET' && req.method !== 'HEAD') {
+        sendJson(res, 405, { error: 'method_not_allowed' });
+        return true;
+      }
+      const document = this.metadata(resource);
+      if (!document) {
+        sendJson(res, 404, { error: 'not_found' });
+        return true;
+      }
+      res.setHeader('Access-Control-Allow-Origin', '*');
+      sendJson(res, 200, document);
+      return true;
     },
     unauthorized(res, failure, resourceMetadataUrl) {
       res.setHeader('WWW-Authenticate', challengesFor(options.dpop, failure, resourceMetadataUrl, options.challengeScope));

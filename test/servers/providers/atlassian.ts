@@ -13,9 +13,8 @@ import { createLocalJWKSet } from 'jose';
 import { z } from 'zod';
 import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import { startAuthServer } from '../auth-server.ts';
-import type { AuthServer } from '../auth-server.ts';
 import { createTokenVerifier } from '../mcp-auth.ts';
-import { DEFAULT_ACCOUNT, closeAll, providerLogin, startProviderMcp } from './common.ts';
+import { startEmulation, startProviderMcp } from './common.ts';
 import type { ProviderEmulation, ProviderOptions } from './common.ts';
 
 /** An Atlassian site (a Jira/Confluence cloud instance). */
@@ -73,40 +72,33 @@ function addSiteTools(server: McpServer): void {
 
 /** Starts the Atlassian emulation. */
 export async function startAtlassian(options: ProviderOptions = {}): Promise<ProviderEmulation> {
-  let as: AuthServer | undefined;
-  try {
-    as = await startAuthServer({ ...(options.asPort !== undefined ? { port: options.asPort } : {}), accessTokenTtl: options.accessTokenTtl ?? 3600 });
-    const server = as;
-    const keys = createLocalJWKSet({ keys: [...server.jwks.keys] });
-    const mcpServer = await startProviderMcp({
-      port: options.mcpPort,
-      issuer: server.issuer,
-      verifier: (resource) => {
-        server.addResource(resource);
-        return createTokenVerifier({ issuer: server.issuer, audience: resource, keys, dpop: 'bearer-only' });
-      },
-      scopes: { names: { 'mcp:read': 'mcp:read', 'mcp:write': 'mcp:write', 'mcp:admin': 'mcp:admin' } },
-      resourceName: 'Atlassian Rovo MCP',
-      customize: addSiteTools,
-    });
-    return {
-      id: 'atlassian',
-      name: 'Atlassian',
-      facts: ATLASSIAN_FACTS,
-      mcpUrl: mcpServer.url,
-      mcpServer,
-      authServer: server,
-      account: DEFAULT_ACCOUNT,
-      entry: {
-        url: mcpServer.url,
-        settings: {},
-        instructions: ['Nothing but the URL (dynamic registration). A second account (e.g. bob / secret456) may sign in to the same URL.'],
-      },
-      login: providerLogin,
-      close: () => closeAll(mcpServer, server),
-    };
-  } catch (error) {
-    await closeAll(as);
-    throw error;
-  }
+  return startEmulation(
+    () => startAuthServer({ ...(options.asPort !== undefined ? { port: options.asPort } : {}), accessTokenTtl: options.accessTokenTtl ?? 3600 }),
+    async (server) => {
+      const keys = createLocalJWKSet({ keys: [...server.jwks.keys] });
+      const mcpServer = await startProviderMcp({
+        port: options.mcpPort,
+        issuer: server.issuer,
+        verifier: (resource) => {
+          server.addResource(resource);
+          return createTokenVerifier({ issuer: server.issuer, audience: resource, keys, dpop: 'bearer-only' });
+        },
+        scopes: { names: { 'mcp:read': 'mcp:read', 'mcp:write': 'mcp:write', 'mcp:admin': 'mcp:admin' } },
+        resourceName: 'Atlassian Rovo MCP',
+        customize: addSiteTools,
+      });
+      return {
+        id: 'atlassian',
+        name: 'Atlassian',
+        facts: ATLASSIAN_FACTS,
+        mcpServer,
+        authServer: server,
+        entry: {
+          url: mcpServer.url,
+          settings: {},
+          instructions: ['Nothing but the URL (dynamic registration). A second account (e.g. bob / secret456) may sign in to the same URL.'],
+        },
+      };
+    },
+  );
 }

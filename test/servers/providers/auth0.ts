@@ -12,10 +12,9 @@
  * - Refresh tokens only with `offline_access`; rotation with reuse detection (reusing a rotated refresh token
  *   revokes the family). Access tokens live 24 hours.
  */
-import { DEFAULT_ACCOUNT, closeAll, jwtVerifier, providerLogin, startProviderMcp } from './common.ts';
+import { jwtVerifier, startEmulation, startProviderMcp } from './common.ts';
 import type { ProviderEmulation, ProviderOptions } from './common.ts';
-import { authorizationServerMetadata, classifyBy, loopbackAnyPort, startMiniAs } from './mini-as.ts';
-import type { MiniAuthServer } from './mini-as.ts';
+import { authorizationServerMetadata, classifyBy, loopbackAnyPort, requestedAuthMethod, startMiniAs } from './mini-as.ts';
 
 const NAMES = { 'mcp:read': 'read:mcp', 'mcp:write': 'write:mcp', 'mcp:admin': 'admin:mcp' } as const;
 const IDENTITY = ['openid', 'profile', 'email', 'offline_access'];
@@ -30,10 +29,9 @@ export const AUTH0_FACTS = [
 
 /** Starts the Auth0 emulation. */
 export async function startAuth0(options: ProviderOptions = {}): Promise<ProviderEmulation> {
-  let as: MiniAuthServer | undefined;
   let apiIdentifier = '';
-  try {
-    as = await startMiniAs({
+  return startEmulation(
+    () => startMiniAs({
       label: 'Auth0',
       ...(options.asPort !== undefined ? { port: options.asPort } : {}),
       issuer: (origin) => `${origin}/`,
@@ -50,7 +48,7 @@ export async function startAuth0(options: ProviderOptions = {}): Promise<Provide
             token_endpoint_auth_methods_supported: ['client_secret_basic', 'client_secret_post', 'private_key_jwt', 'none'],
           }),
       },
-      registration: (requested) => (requested.token_endpoint_auth_method === 'client_secret_basic' || requested.token_endpoint_auth_method === 'client_secret_post' ? requested.token_endpoint_auth_method : 'none'),
+      registration: requestedAuthMethod,
       pkce: { required: false, methods: ['S256', 'plain'] },
       redirectAllowed: loopbackAnyPort,
       classifyScope: classifyBy(NAMES, IDENTITY),
@@ -71,35 +69,29 @@ export async function startAuth0(options: ProviderOptions = {}): Promise<Provide
       accessTokenTtl: options.accessTokenTtl ?? 86_400,
       refresh: { issue: (grant) => grant.scopes.includes('offline_access'), rotation: 'reuse-revokes-family', ttl: 30 * 24 * 3600 },
       idToken: {},
-    });
-    const server = as;
-    const mcpServer = await startProviderMcp({
-      port: options.mcpPort,
-      issuer: server.issuer,
-      verifier: jwtVerifier({ issuer: server.issuer, keys: server.jwks.keys, audiences: () => [apiIdentifier], rules: { scheme: 'case-insensitive' } }),
-      scopes: { names: NAMES },
-      resourceName: 'Acme MCP (Auth0)',
-    });
-    apiIdentifier = mcpServer.url;
-    return {
-      id: 'auth0',
-      name: 'Auth0',
-      facts: AUTH0_FACTS,
-      mcpUrl: mcpServer.url,
-      mcpServer,
-      authServer: server,
-      account: DEFAULT_ACCOUNT,
-      entry: {
-        url: mcpServer.url,
-        settings: { audience: apiIdentifier, scope: 'read:mcp write:mcp offline_access' },
-        instructions: [`Advanced → Audience: ${apiIdentifier}`, 'Advanced → Scopes: read:mcp write:mcp offline_access (offline_access for a refresh token)'],
-        withDefaults: 'signs in, but the token is opaque (no audience): every MCP call answers 401 invalid_token',
-      },
-      login: providerLogin,
-      close: () => closeAll(mcpServer, server),
-    };
-  } catch (error) {
-    await closeAll(as);
-    throw error;
-  }
+    }),
+    async (server) => {
+      const mcpServer = await startProviderMcp({
+        port: options.mcpPort,
+        issuer: server.issuer,
+        verifier: jwtVerifier({ issuer: server.issuer, keys: server.jwks.keys, audiences: () => [apiIdentifier], rules: { scheme: 'case-insensitive' } }),
+        scopes: { names: NAMES },
+        resourceName: 'Acme MCP (Auth0)',
+      });
+      apiIdentifier = mcpServer.url;
+      return {
+        id: 'auth0',
+        name: 'Auth0',
+        facts: AUTH0_FACTS,
+        mcpServer,
+        authServer: server,
+        entry: {
+          url: mcpServer.url,
+          settings: { audience: apiIdentifier, scope: 'read:mcp write:mcp offline_access' },
+          instructions: [`Advanced → Audience: ${apiIdentifier}`, 'Advanced → Scopes: read:mcp write:mcp offline_access (offline_access for a refresh token)'],
+          withDefaults: 'signs in, but the token is opaque (no audience): every MCP call answers 401 invalid_token',
+        },
+      };
+    },
+  );
 }

@@ -8,10 +8,9 @@
  * - Opaque tokens shaped `<user>:<grant>:<secret>`; refresh tokens rotate, but the previous one stays valid until the
  *   new one has been used (a retried refresh after a lost response still works).
  */
-import { DEFAULT_ACCOUNT, closeAll, opaqueVerifier, providerLogin, startProviderMcp } from './common.ts';
+import { opaqueVerifier, startEmulation, startProviderMcp } from './common.ts';
 import type { ProviderEmulation, ProviderOptions } from './common.ts';
-import { authorizationServerMetadata, classifyBy, loopbackAnyPort, startMiniAs } from './mini-as.ts';
-import type { MiniAuthServer } from './mini-as.ts';
+import { authorizationServerMetadata, classifyBy, loopbackAnyPort, requestedAuthMethod, startMiniAs } from './mini-as.ts';
 import { randomBytes } from 'node:crypto';
 
 const NAMES = { 'mcp:read': 'mcp:read', 'mcp:write': 'mcp:write', 'mcp:admin': 'mcp:admin' } as const;
@@ -26,10 +25,9 @@ export const CLOUDFLARE_FACTS = [
 
 /** Starts the workers-oauth-provider emulation. */
 export async function startCloudflare(options: ProviderOptions = {}): Promise<ProviderEmulation> {
-  let as: MiniAuthServer | undefined;
   let mcpUrl = '';
-  try {
-    as = await startMiniAs({
+  return startEmulation(
+    () => startMiniAs({
       label: 'Cloudflare Workers app',
       ...(options.asPort !== undefined ? { port: options.asPort } : {}),
       issuer: (origin) => origin,
@@ -43,7 +41,7 @@ export async function startCloudflare(options: ProviderOptions = {}): Promise<Pr
             token_endpoint_auth_methods_supported: ['client_secret_basic', 'client_secret_post', 'none'],
           }),
       },
-      registration: (requested) => (requested.token_endpoint_auth_method === 'client_secret_basic' || requested.token_endpoint_auth_method === 'client_secret_post' ? requested.token_endpoint_auth_method : 'none'),
+      registration: requestedAuthMethod,
       pkce: { required: false, methods: ['S256', 'plain'] },
       redirectAllowed: loopbackAnyPort,
       classifyScope: classifyBy(NAMES),
@@ -59,35 +57,29 @@ export async function startCloudflare(options: ProviderOptions = {}): Promise<Pr
       accessToken: async (grant) => ({ token: `${grant.sub}:${randomBytes(8).toString('hex')}:${randomBytes(24).toString('base64url')}`, audience: grant.request.resource }),
       accessTokenTtl: options.accessTokenTtl ?? 3600,
       refresh: { issue: () => true, rotation: 'keep-previous-until-used', ttl: 30 * 24 * 3600 },
-    });
-    const server = as;
-    const mcpServer = await startProviderMcp({
-      port: options.mcpPort,
-      issuer: server.issuer,
-      verifier: opaqueVerifier(server, { scheme: 'case-insensitive' }, (resource) => [resource, undefined]),
-      scopes: { names: NAMES },
-      resourceName: 'Workers MCP',
-    });
-    mcpUrl = mcpServer.url;
-    return {
-      id: 'cloudflare',
-      name: 'Cloudflare workers-oauth-provider',
-      facts: CLOUDFLARE_FACTS,
-      mcpUrl: mcpServer.url,
-      mcpServer,
-      authServer: server,
-      account: DEFAULT_ACCOUNT,
-      entry: {
-        url: mcpServer.url,
-        settings: { scope: 'mcp:read mcp:write' },
-        instructions: ['Advanced → Scopes: mcp:read mcp:write (never openid, email or profile: refused)'],
-        withDefaults: 'works when Keyport requests only scopes from scopes_supported; adding openid fails with invalid_scope',
-      },
-      login: providerLogin,
-      close: () => closeAll(mcpServer, server),
-    };
-  } catch (error) {
-    await closeAll(as);
-    throw error;
-  }
+    }),
+    async (server) => {
+      const mcpServer = await startProviderMcp({
+        port: options.mcpPort,
+        issuer: server.issuer,
+        verifier: opaqueVerifier(server, { scheme: 'case-insensitive' }, (resource) => [resource, undefined]),
+        scopes: { names: NAMES },
+        resourceName: 'Workers MCP',
+      });
+      mcpUrl = mcpServer.url;
+      return {
+        id: 'cloudflare',
+        name: 'Cloudflare workers-oauth-provider',
+        facts: CLOUDFLARE_FACTS,
+        mcpServer,
+        authServer: server,
+        entry: {
+          url: mcpServer.url,
+          settings: { scope: 'mcp:read mcp:write' },
+          instructions: ['Advanced → Scopes: mcp:read mcp:write (never openid, email or profile: refused)'],
+          withDefaults: 'works when Keyport requests only scopes from scopes_supported; adding openid fails with invalid_scope',
+        },
+      };
+    },
+  );
 }

@@ -263,6 +263,40 @@ export function startProviderMcp(options: ProviderMcpOptions): Promise<McpTestSe
   });
 }
 
+/** What a provider module builds once its authorization server runs; {@link startEmulation} adds the rest. */
+export type EmulationParts = Omit<ProviderEmulation, 'mcpUrl' | 'account' | 'login' | 'close'>;
+
+/**
+ * Starts an emulation: the authorization server, then the rest built on it (its MCP server, what to enter). Adds the
+ * default account, the user-agent login and `close()`, and closes the authorization server if the rest fails.
+ */
+export async function startEmulation<S extends ProviderAuthServer>(startAs: () => Promise<S>, build: (as: S) => Promise<EmulationParts>): Promise<ProviderEmulation> {
+  const as = await startAs();
+  try {
+    const parts = await build(as);
+    return { ...parts, mcpUrl: parts.mcpServer.url, account: DEFAULT_ACCOUNT, login: providerLogin, close: () => closeAll(parts.mcpServer, as) };
+  } catch (error) {
+    await closeAll(as);
+    throw error;
+  }
+}
+
+/**
+ * A pre-registered public native client in oidc-provider's metadata (the Keycloak/Okta emulations): no secret,
+ * `http://127.0.0.1/callback` on any port (RFC 8252 §7.3).
+ */
+export function nativePublicClient(clientId: string): Record<string, unknown> {
+  return {
+    client_id: clientId,
+    client_name: 'Keyport',
+    application_type: 'native',
+    token_endpoint_auth_method: 'none',
+    redirect_uris: ['http://127.0.0.1/callback'],
+    grant_types: ['authorization_code', 'refresh_token'],
+    response_types: ['code'],
+  };
+}
+
 /** Closes an emulation's servers, whatever failed to start. */
 export async function closeAll(...closers: readonly ({ close(): Promise<void> } | undefined)[]): Promise<void> {
   await Promise.allSettled(closers.map((closer) => closer?.close()));

@@ -20,10 +20,10 @@
  * - `prompt=consent` breaks a tenant that requires admin consent: the request comes back with AADSTS90094.
  * - The MCP server (Bearer only) accepts tokens whose `aud` is the app id or `api://{app-id}`.
  */
-import { DEFAULT_ACCOUNT, closeAll, jwtVerifier, providerLogin, startProviderMcp } from './common.ts';
+import { jwtVerifier, startEmulation, startProviderMcp } from './common.ts';
 import type { ProviderEmulation, ProviderOptions } from './common.ts';
 import { startMiniAs } from './mini-as.ts';
-import type { MiniAuthServer, MiniClient, ScopeKind } from './mini-as.ts';
+import type { MiniClient, ScopeKind } from './mini-as.ts';
 import type { ScopeVocabulary } from '../resource-gate.ts';
 
 /** The emulated tenant, API app and client app ids (GUIDs, as Entra shows them). */
@@ -79,9 +79,8 @@ export async function startEntra(options: ProviderOptions & { readonly adminCons
         }
       : undefined;
 
-  let as: MiniAuthServer | undefined;
-  try {
-    as = await startMiniAs({
+  return startEmulation(
+    () => startMiniAs({
       label: 'Microsoft',
       ...(options.asPort !== undefined ? { port: options.asPort } : {}),
       issuer: (origin) => `${origin}${base}/v2.0`,
@@ -162,55 +161,49 @@ export async function startEntra(options: ProviderOptions & { readonly adminCons
         const shaped = { ...body, expires_in: String(body.expires_in), ext_expires_in: String(body.expires_in) };
         return { status: 200, headers: { 'Content-Type': 'application/json; charset=utf-8', 'Cache-Control': 'no-store, no-cache', Pragma: 'no-cache' }, body: JSON.stringify(shaped) };
       },
-    });
-    const server = as;
-    const mcpServer = await startProviderMcp({
-      port: options.mcpPort,
-      issuer: server.issuer,
-      verifier: jwtVerifier({
+    }),
+    async (server) => {
+      const mcpServer = await startProviderMcp({
+        port: options.mcpPort,
         issuer: server.issuer,
-        keys: server.jwks.keys,
-        audiences: () => [ENTRA_IDS.apiAppId, API_ID_URI],
-        rules: { scheme: 'case-insensitive' },
-        // `scp` holds the short names; the API's scopes are known by their full names.
-        scopes: (claims) => String(claims.scp ?? '').split(' ').filter(Boolean).map((scope) => `${API_ID_URI}/${scope}`),
-      }),
-      scopes: SCOPES,
-      resourceName: 'Contoso MCP (Entra ID)',
-    });
-    const scope = `${SCOPES.names['mcp:read']} ${SCOPES.names['mcp:write']} offline_access`;
-    return {
-      id: 'entra',
-      name: 'Microsoft Entra ID',
-      facts: ENTRA_FACTS,
-      mcpUrl: mcpServer.url,
-      mcpServer,
-      authServer: server,
-      account: DEFAULT_ACCOUNT,
-      entry: {
-        url: mcpServer.url,
-        clientId: ENTRA_IDS.clientId,
-        settings: {
-          tokenEndpointAuthMethod: 'none',
-          resourceParameter: 'off',
-          scope,
-          acceptS256WithoutAdvertisement: true,
-          extraAuthorizationParams: { prompt: 'select_account' },
+        verifier: jwtVerifier({
+          issuer: server.issuer,
+          keys: server.jwks.keys,
+          audiences: () => [ENTRA_IDS.apiAppId, API_ID_URI],
+          rules: { scheme: 'case-insensitive' },
+          // `scp` holds the short names; the API's scopes are known by their full names.
+          scopes: (claims) => String(claims.scp ?? '').split(' ').filter(Boolean).map((scope) => `${API_ID_URI}/${scope}`),
+        }),
+        scopes: SCOPES,
+        resourceName: 'Contoso MCP (Entra ID)',
+      });
+      const scope = `${SCOPES.names['mcp:read']} ${SCOPES.names['mcp:write']} offline_access`;
+      return {
+        id: 'entra',
+        name: 'Microsoft Entra ID',
+        facts: ENTRA_FACTS,
+        mcpServer,
+        authServer: server,
+        entry: {
+          url: mcpServer.url,
+          clientId: ENTRA_IDS.clientId,
+          settings: {
+            tokenEndpointAuthMethod: 'none',
+            resourceParameter: 'off',
+            scope,
+            acceptS256WithoutAdvertisement: true,
+            extraAuthorizationParams: { prompt: 'select_account' },
+          },
+          instructions: [
+            `Client ID: ${ENTRA_IDS.clientId} (no secret)`,
+            'Advanced → Resource parameter: off (or the custom value ' + API_ID_URI + ')',
+            `Advanced → Scopes: ${scope}`,
+            'Advanced → Accept S256 without advertisement: on (the v2.0 document does not list it)',
+            'Advanced → Extra authorization parameters: prompt=select_account (never prompt=consent: admin-consent tenant)',
+          ],
+          withDefaults: 'refused: the metadata does not list code_challenge_methods_supported (and no dynamic registration)',
         },
-        instructions: [
-          `Client ID: ${ENTRA_IDS.clientId} (no secret)`,
-          'Advanced → Resource parameter: off (or the custom value ' + API_ID_URI + ')',
-          `Advanced → Scopes: ${scope}`,
-          'Advanced → Accept S256 without advertisement: on (the v2.0 document does not list it)',
-          'Advanced → Extra authorization parameters: prompt=select_account (never prompt=consent: admin-consent tenant)',
-        ],
-        withDefaults: 'refused: the metadata does not list code_challenge_methods_supported (and no dynamic registration)',
-      },
-      login: providerLogin,
-      close: () => closeAll(mcpServer, server),
-    };
-  } catch (error) {
-    await closeAll(as);
-    throw error;
-  }
+      };
+    },
+  );
 }

@@ -10,10 +10,9 @@
  * - Scopes `files:read`, `files:write`, `org:admin`; unknown ones refused. Access tokens live 90 days; refresh tokens
  *   do not rotate. PKCE S256.
  */
-import { DEFAULT_ACCOUNT, closeAll, opaqueVerifier, providerLogin, startProviderMcp } from './common.ts';
+import { opaqueVerifier, startEmulation, startProviderMcp } from './common.ts';
 import type { ProviderEmulation, ProviderOptions } from './common.ts';
 import { authorizationServerMetadata, classifyBy, loopbackAnyPort, startMiniAs } from './mini-as.ts';
-import type { MiniAuthServer } from './mini-as.ts';
 
 const NAMES = { 'mcp:read': 'files:read', 'mcp:write': 'files:write', 'mcp:admin': 'org:admin' } as const;
 
@@ -29,9 +28,8 @@ export const FIGMA_FACTS = [
 
 /** Starts the Figma emulation. */
 export async function startFigma(options: ProviderOptions = {}): Promise<ProviderEmulation> {
-  let as: MiniAuthServer | undefined;
-  try {
-    as = await startMiniAs({
+  return startEmulation(
+    () => startMiniAs({
       label: 'Figma',
       ...(options.asPort !== undefined ? { port: options.asPort } : {}),
       issuer: (origin) => origin,
@@ -50,40 +48,34 @@ export async function startFigma(options: ProviderOptions = {}): Promise<Provide
       accessToken: async (_grant, context) => ({ token: context.opaque('figu_') }),
       accessTokenTtl: options.accessTokenTtl ?? 90 * 24 * 3600,
       refresh: { issue: () => true, rotation: 'none' },
-    });
-    const server = as;
-    const mcpServer = await startProviderMcp({
-      port: options.mcpPort,
-      issuer: server.issuer,
-      verifier: opaqueVerifier(server, { scheme: 'case-insensitive' }),
-      scopes: { names: NAMES },
-      resourceName: 'Figma Dev Mode MCP',
-    });
-    return {
-      id: 'figma',
-      name: 'Figma',
-      facts: FIGMA_FACTS,
-      mcpUrl: mcpServer.url,
-      mcpServer,
-      authServer: server,
-      account: DEFAULT_ACCOUNT,
-      entry: {
-        url: mcpServer.url,
-        clientId: FIGMA_CLIENT.clientId,
-        clientSecret: FIGMA_CLIENT.clientSecret,
-        settings: { tokenEndpointAuthMethod: 'client_secret_post' },
-        instructions: [
-          `Client ID: ${FIGMA_CLIENT.clientId}`,
-          'Client secret: (see entry.clientSecret; test value)',
-          'Advanced → Token endpoint authentication: client_secret_post (or client_secret_basic; never none)',
-          'Or nothing at all: dynamic registration works if Keyport uses the method and secret the registration returns',
-        ],
-      },
-      login: providerLogin,
-      close: () => closeAll(mcpServer, server),
-    };
-  } catch (error) {
-    await closeAll(as);
-    throw error;
-  }
+    }),
+    async (server) => {
+      const mcpServer = await startProviderMcp({
+        port: options.mcpPort,
+        issuer: server.issuer,
+        verifier: opaqueVerifier(server, { scheme: 'case-insensitive' }),
+        scopes: { names: NAMES },
+        resourceName: 'Figma Dev Mode MCP',
+      });
+      return {
+        id: 'figma',
+        name: 'Figma',
+        facts: FIGMA_FACTS,
+        mcpServer,
+        authServer: server,
+        entry: {
+          url: mcpServer.url,
+          clientId: FIGMA_CLIENT.clientId,
+          clientSecret: FIGMA_CLIENT.clientSecret,
+          settings: { tokenEndpointAuthMethod: 'client_secret_post' },
+          instructions: [
+            `Client ID: ${FIGMA_CLIENT.clientId}`,
+            `Client secret: ${FIGMA_CLIENT.clientSecret} (test value)`,
+            'Advanced → Token endpoint authentication: client_secret_post (or client_secret_basic; never none)',
+            'Or nothing at all: dynamic registration works if Keyport uses the method and secret the registration returns',
+          ],
+        },
+      };
+    },
+  );
 }

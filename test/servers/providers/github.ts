@@ -17,10 +17,10 @@
  * - The `scope` parameter is ignored (an app has permissions, not scopes); the MCP server accepts `Bearer` and `token`.
  */
 import type { IncomingMessage } from 'node:http';
-import { DEFAULT_ACCOUNT, closeAll, opaqueVerifier, providerLogin, startProviderMcp } from './common.ts';
+import { opaqueVerifier, startEmulation, startProviderMcp } from './common.ts';
 import type { ProviderEmulation, ProviderOptions } from './common.ts';
 import { jsonAnswer, startMiniAs } from './mini-as.ts';
-import type { HttpAnswer, MiniAuthServer, MiniClient } from './mini-as.ts';
+import type { HttpAnswer, MiniClient } from './mini-as.ts';
 
 /** The pre-registered GitHub App's credentials (test values). */
 export const GITHUB_CLIENT = { clientId: 'Iv23liKeyportZoo0001', clientSecret: 'a3f1c2e4b5d6978812345678deadbeefcafe0001' } as const;
@@ -59,9 +59,8 @@ function negotiate(req: IncomingMessage, body: Record<string, unknown>): HttpAns
 /** Starts the GitHub emulation. */
 export async function startGitHub(options: ProviderOptions = {}): Promise<ProviderEmulation> {
   const client: MiniClient = { ...GITHUB_CLIENT, redirectUris: ['http://127.0.0.1/callback'], authMethod: 'client_secret_post', name: 'Keyport' };
-  let as: MiniAuthServer | undefined;
-  try {
-    as = await startMiniAs({
+  return startEmulation(
+    () => startMiniAs({
       label: 'GitHub',
       ...(options.asPort !== undefined ? { port: options.asPort } : {}),
       issuer: (origin) => `${origin}/login/oauth`,
@@ -88,50 +87,44 @@ export async function startGitHub(options: ProviderOptions = {}): Promise<Provid
         const error = githubError(problem.error, problem.description);
         return negotiate(req, { error, error_description: problem.description, error_uri: ERROR_URIS[error] });
       },
-    });
-    const server = as;
-    const mcpServer = await startProviderMcp({
-      port: options.mcpPort,
-      issuer: server.issuer,
-      authorizationServers: [server.issuer],
-      verifier: opaqueVerifier(server, { scheme: ['Bearer', 'token'] }),
-      scopes: { names: { 'mcp:read': 'repo', 'mcp:write': 'repo', 'mcp:admin': 'admin:org' } },
-      resourceName: 'GitHub MCP Server',
-      challengeScope: 'repo',
-    });
-    return {
-      id: 'github',
-      name: 'GitHub',
-      facts: GITHUB_FACTS,
-      mcpUrl: mcpServer.url,
-      mcpServer,
-      authServer: server,
-      account: DEFAULT_ACCOUNT,
-      entry: {
-        url: mcpServer.url,
-        clientId: GITHUB_CLIENT.clientId,
-        clientSecret: GITHUB_CLIENT.clientSecret,
-        settings: {
-          tokenEndpointAuthMethod: 'client_secret_post',
-          authorizationEndpoint: server.urls.authorizationEndpoint,
-          tokenEndpoint: server.urls.tokenEndpoint,
-          acceptS256WithoutAdvertisement: true,
+    }),
+    async (server) => {
+      const mcpServer = await startProviderMcp({
+        port: options.mcpPort,
+        issuer: server.issuer,
+        authorizationServers: [server.issuer],
+        verifier: opaqueVerifier(server, { scheme: ['Bearer', 'token'] }),
+        scopes: { names: { 'mcp:read': 'repo', 'mcp:write': 'repo', 'mcp:admin': 'admin:org' } },
+        resourceName: 'GitHub MCP Server',
+        challengeScope: 'repo',
+      });
+      return {
+        id: 'github',
+        name: 'GitHub',
+        facts: GITHUB_FACTS,
+        mcpServer,
+        authServer: server,
+        entry: {
+          url: mcpServer.url,
+          clientId: GITHUB_CLIENT.clientId,
+          clientSecret: GITHUB_CLIENT.clientSecret,
+          settings: {
+            tokenEndpointAuthMethod: 'client_secret_post',
+            authorizationEndpoint: server.urls.authorizationEndpoint,
+            tokenEndpoint: server.urls.tokenEndpoint,
+            acceptS256WithoutAdvertisement: true,
+          },
+          instructions: [
+            `Client ID: ${GITHUB_CLIENT.clientId}`,
+            `Client secret: ${GITHUB_CLIENT.clientSecret} (test value)`,
+            `Advanced → Authorization endpoint: ${server.urls.authorizationEndpoint}`,
+            `Advanced → Token endpoint: ${server.urls.tokenEndpoint}`,
+            'Advanced → Token endpoint authentication: client_secret_post',
+            'Advanced → Accept S256 without advertisement: on (there is no metadata to advertise it)',
+          ],
+          withDefaults: 'refused: the authorization server publishes no metadata (and never supports dynamic registration)',
         },
-        instructions: [
-          `Client ID: ${GITHUB_CLIENT.clientId}`,
-          'Client secret: (see entry.clientSecret; test value)',
-          `Advanced → Authorization endpoint: ${server.urls.authorizationEndpoint}`,
-          `Advanced → Token endpoint: ${server.urls.tokenEndpoint}`,
-          'Advanced → Token endpoint authentication: client_secret_post',
-          'Advanced → Accept S256 without advertisement: on (there is no metadata to advertise it)',
-        ],
-        withDefaults: 'refused: the authorization server publishes no metadata (and never supports dynamic registration)',
-      },
-      login: providerLogin,
-      close: () => closeAll(mcpServer, server),
-    };
-  } catch (error) {
-    await closeAll(as);
-    throw error;
-  }
+      };
+    },
+  );
 }

@@ -14,10 +14,10 @@
  * - Unknown scopes fail the authorization (`invalid_scope`); scopes are URLs (`…/auth/mcp.read`) plus openid/email/
  *   profile; `resource` is ignored; opaque `ya29.` access tokens for one hour, checked by the MCP server at the AS.
  */
-import { DEFAULT_ACCOUNT, closeAll, opaqueVerifier, providerLogin, startProviderMcp } from './common.ts';
+import { opaqueVerifier, startEmulation, startProviderMcp } from './common.ts';
 import type { ProviderEmulation, ProviderOptions } from './common.ts';
 import { startMiniAs } from './mini-as.ts';
-import type { MiniAuthServer, MiniClient, ScopeKind } from './mini-as.ts';
+import type { MiniClient, ScopeKind } from './mini-as.ts';
 import type { ScopeVocabulary } from '../resource-gate.ts';
 
 /** The pre-registered desktop client (test values). */
@@ -41,10 +41,9 @@ export async function startGoogle(options: ProviderOptions = {}): Promise<Provid
   const client: MiniClient = { ...GOOGLE_CLIENT, redirectUris: ['http://127.0.0.1/', 'http://[::1]/', 'http://localhost/'], authMethod: 'client_secret_post', name: 'Keyport' };
   /** Users who already consented to this client with `access_type=offline` (no second refresh token without prompt=consent). */
   const offlineConsented = new Set<string>();
-  let as: MiniAuthServer | undefined;
   let vocabulary: ScopeVocabulary | undefined;
-  try {
-    as = await startMiniAs({
+  return startEmulation(
+    () => startMiniAs({
       label: 'Google',
       ...(options.asPort !== undefined ? { port: options.asPort } : {}),
       issuer: (origin) => origin,
@@ -95,52 +94,46 @@ export async function startGoogle(options: ProviderOptions = {}): Promise<Provid
       },
       idToken: {},
       missingSecret: { error: 'invalid_request', description: 'client_secret is missing.', status: 400 },
-    });
-    const server = as;
-    const origin = server.origin;
-    vocabulary = { names: { 'mcp:read': `${origin}/auth/mcp.read`, 'mcp:write': `${origin}/auth/mcp.write`, 'mcp:admin': `${origin}/auth/mcp.admin` } };
-    const mcpServer = await startProviderMcp({
-      port: options.mcpPort,
-      issuer: server.issuer,
-      // The resource metadata writes the issuer with a trailing slash; the OpenID document without.
-      authorizationServers: [`${server.issuer}/`],
-      verifier: opaqueVerifier(server, { scheme: 'case-insensitive' }),
-      scopes: vocabulary,
-      resourceName: 'Google Workspace MCP',
-    });
-    const scope = `${vocabulary.names['mcp:read']} ${vocabulary.names['mcp:write']}`;
-    return {
-      id: 'google',
-      name: 'Google',
-      facts: GOOGLE_FACTS,
-      mcpUrl: mcpServer.url,
-      mcpServer,
-      authServer: server,
-      account: DEFAULT_ACCOUNT,
-      entry: {
-        url: mcpServer.url,
-        clientId: GOOGLE_CLIENT.clientId,
-        clientSecret: GOOGLE_CLIENT.clientSecret,
-        settings: {
-          tokenEndpointAuthMethod: 'client_secret_post',
-          extraAuthorizationParams: { access_type: 'offline', prompt: 'consent' },
-          acceptedIssuer: server.issuer,
-          scope,
+    }),
+    async (server) => {
+      const origin = server.origin;
+      vocabulary = { names: { 'mcp:read': `${origin}/auth/mcp.read`, 'mcp:write': `${origin}/auth/mcp.write`, 'mcp:admin': `${origin}/auth/mcp.admin` } };
+      const mcpServer = await startProviderMcp({
+        port: options.mcpPort,
+        issuer: server.issuer,
+        // The resource metadata writes the issuer with a trailing slash; the OpenID document without.
+        authorizationServers: [`${server.issuer}/`],
+        verifier: opaqueVerifier(server, { scheme: 'case-insensitive' }),
+        scopes: vocabulary,
+        resourceName: 'Google Workspace MCP',
+      });
+      const scope = `${vocabulary.names['mcp:read']} ${vocabulary.names['mcp:write']}`;
+      return {
+        id: 'google',
+        name: 'Google',
+        facts: GOOGLE_FACTS,
+        mcpServer,
+        authServer: server,
+        entry: {
+          url: mcpServer.url,
+          clientId: GOOGLE_CLIENT.clientId,
+          clientSecret: GOOGLE_CLIENT.clientSecret,
+          settings: {
+            tokenEndpointAuthMethod: 'client_secret_post',
+            extraAuthorizationParams: { access_type: 'offline', prompt: 'consent' },
+            acceptedIssuer: server.issuer,
+            scope,
+          },
+          instructions: [
+            `Client ID: ${GOOGLE_CLIENT.clientId}`,
+            `Client secret: ${GOOGLE_CLIENT.clientSecret} (test value; required even with PKCE)`,
+            'Advanced → Extra authorization parameters: access_type=offline prompt=consent (else no refresh token)',
+            `Advanced → Accepted issuer: ${server.issuer} (the resource metadata says ${server.issuer}/)`,
+            `Advanced → Scopes: ${scope}`,
+          ],
+          withDefaults: 'refused: the issuer in the resource metadata (trailing slash) differs from the OpenID document',
         },
-        instructions: [
-          `Client ID: ${GOOGLE_CLIENT.clientId}`,
-          'Client secret: (see entry.clientSecret; test value) — required even with PKCE',
-          'Advanced → Extra authorization parameters: access_type=offline prompt=consent (else no refresh token)',
-          `Advanced → Accepted issuer: ${server.issuer} (the resource metadata says ${server.issuer}/)`,
-          `Advanced → Scopes: ${scope}`,
-        ],
-        withDefaults: 'refused: the issuer in the resource metadata (trailing slash) differs from the OpenID document',
-      },
-      login: providerLogin,
-      close: () => closeAll(mcpServer, server),
-    };
-  } catch (error) {
-    await closeAll(as);
-    throw error;
-  }
+      };
+    },
+  );
 }

@@ -107,7 +107,6 @@ export async function startProviders(options: ProviderZooOptions = {}): Promise<
 /** The lines `npm run demo -- --providers` prints for one emulation: what it is and what to enter. */
 export function describeProvider(provider: ProviderEmulation): string[] {
   const lines = [`${provider.name} (${provider.id})`, `  MCP server      ${provider.mcpUrl}`, `  Authorization   ${provider.authServer.issuer}`];
-  if (provider.entry.clientSecret) lines.push(`  Client secret   ${provider.entry.clientSecret}   (test value)`);
   for (const line of provider.entry.instructions) lines.push(`  - ${line}`);
   if (provider.entry.withDefaults) lines.push(`  With no settings: ${provider.entry.withDefaults}`);
   lines.push(`  Reproduces: ${provider.facts.join('; ')}`);

@@ -15,9 +15,8 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { createLocalJWKSet } from 'jose';
 import { startAuthServer } from '../auth-server.ts';
-import type { AuthServer } from '../auth-server.ts';
 import { createTokenVerifier } from '../mcp-auth.ts';
-import { DEFAULT_ACCOUNT, closeAll, providerLogin, startProviderMcp } from './common.ts';
+import { nativePublicClient, startEmulation, startProviderMcp } from './common.ts';
 import type { ProviderEmulation, ProviderOptions } from './common.ts';
 
 /** The realm and its pre-registered public client. */
@@ -48,9 +47,8 @@ export async function startKeycloak(options: ProviderOptions & { readonly truste
     res.end(JSON.stringify({ error: 'insufficient_scope', error_description: "Policy 'Trusted Hosts' rejected request to client-registration service. Details: Host not trusted." }));
     return true;
   };
-  let as: AuthServer | undefined;
-  try {
-    as = await startAuthServer({
+  return startEmulation(
+    () => startAuthServer({
       ...(options.asPort !== undefined ? { port: options.asPort } : {}),
       accessTokenTtl: options.accessTokenTtl ?? 300,
       issuerPath: realm,
@@ -70,48 +68,32 @@ export async function startKeycloak(options: ProviderOptions & { readonly truste
       rotateRefreshToken: false,
       fixedAudience: () => mcpUrl,
       intercept: refuseUntrusted,
-      clients: [
-        {
-          client_id: KEYCLOAK_CLIENT_ID,
-          client_name: 'Keyport',
-          application_type: 'native',
-          token_endpoint_auth_method: 'none',
-          redirect_uris: ['http://127.0.0.1/callback'],
-          grant_types: ['authorization_code', 'refresh_token'],
-          response_types: ['code'],
+      clients: [nativePublicClient(KEYCLOAK_CLIENT_ID)],
+    }),
+    async (server) => {
+      const keys = createLocalJWKSet({ keys: [...server.jwks.keys] });
+      const mcpServer = await startProviderMcp({
+        port: options.mcpPort,
+        issuer: server.issuer,
+        verifier: (resource) => createTokenVerifier({ issuer: server.issuer, audience: resource, keys, dpop: 'bearer-only' }),
+        scopes: { names: { 'mcp:read': 'mcp:read', 'mcp:write': 'mcp:write', 'mcp:admin': 'mcp:admin' } },
+        resourceName: 'MCP behind Keycloak',
+      });
+      mcpUrl = mcpServer.url;
+      return {
+        id: 'keycloak',
+        name: 'Keycloak',
+        facts: KEYCLOAK_FACTS,
+        mcpServer,
+        authServer: server,
+        entry: {
+          url: mcpUrl,
+          clientId: KEYCLOAK_CLIENT_ID,
+          settings: { tokenEndpointAuthMethod: 'none' },
+          instructions: [`Client ID: ${KEYCLOAK_CLIENT_ID} (public client, no secret)`, 'Access tokens last 5 minutes: expect refreshes'],
+          withDefaults: 'dynamic registration is refused with 403 (Trusted Hosts): enter the pre-registered client id',
         },
-      ],
-    });
-    const server = as;
-    const keys = createLocalJWKSet({ keys: [...server.jwks.keys] });
-    const mcpServer = await startProviderMcp({
-      port: options.mcpPort,
-      issuer: server.issuer,
-      verifier: (resource) => createTokenVerifier({ issuer: server.issuer, audience: resource, keys, dpop: 'bearer-only' }),
-      scopes: { names: { 'mcp:read': 'mcp:read', 'mcp:write': 'mcp:write', 'mcp:admin': 'mcp:admin' } },
-      resourceName: 'MCP behind Keycloak',
-    });
-    mcpUrl = mcpServer.url;
-    return {
-      id: 'keycloak',
-      name: 'Keycloak',
-      facts: KEYCLOAK_FACTS,
-      mcpUrl,
-      mcpServer,
-      authServer: server,
-      account: DEFAULT_ACCOUNT,
-      entry: {
-        url: mcpUrl,
-        clientId: KEYCLOAK_CLIENT_ID,
-        settings: { tokenEndpointAuthMethod: 'none' },
-        instructions: [`Client ID: ${KEYCLOAK_CLIENT_ID} (public client, no secret)`, 'Access tokens last 5 minutes: expect refreshes'],
-        withDefaults: 'dynamic registration is refused with 403 (Trusted Hosts): enter the pre-registered client id',
-      },
-      login: providerLogin,
-      close: () => closeAll(mcpServer, server),
-    };
-  } catch (error) {
-    await closeAll(as);
-    throw error;
-  }
+      };
+    },
+  );
 }

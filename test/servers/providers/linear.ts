@@ -8,10 +8,9 @@
  * - Opaque access tokens (`lin_oauth_…`) for 24 hours; refresh tokens are single use.
  * - Scopes `read`, `write`, `admin`; unknown scopes are refused (`invalid_scope`).
  */
-import { DEFAULT_ACCOUNT, closeAll, opaqueVerifier, providerLogin, startProviderMcp } from './common.ts';
+import { opaqueVerifier, startEmulation, startProviderMcp } from './common.ts';
 import type { ProviderEmulation, ProviderOptions } from './common.ts';
-import { authorizationServerMetadata, classifyBy, loopbackAnyPort, startMiniAs } from './mini-as.ts';
-import type { MiniAuthServer } from './mini-as.ts';
+import { authorizationServerMetadata, classifyBy, loopbackAnyPort, requestedAuthMethod, startMiniAs } from './mini-as.ts';
 
 const NAMES = { 'mcp:read': 'read', 'mcp:write': 'write', 'mcp:admin': 'admin' } as const;
 
@@ -25,9 +24,8 @@ export const LINEAR_FACTS = [
 
 /** Starts the Linear emulation. */
 export async function startLinear(options: ProviderOptions = {}): Promise<ProviderEmulation> {
-  let as: MiniAuthServer | undefined;
-  try {
-    as = await startMiniAs({
+  return startEmulation(
+    () => startMiniAs({
       label: 'Linear',
       ...(options.asPort !== undefined ? { port: options.asPort } : {}),
       issuer: (origin) => origin,
@@ -36,7 +34,7 @@ export async function startLinear(options: ProviderOptions = {}): Promise<Provid
         paths: ['/.well-known/oauth-authorization-server'],
         document: (urls) => authorizationServerMetadata(urls, { scopes_supported: Object.values(NAMES) }),
       },
-      registration: (requested) => (requested.token_endpoint_auth_method === 'client_secret_basic' || requested.token_endpoint_auth_method === 'client_secret_post' ? requested.token_endpoint_auth_method : 'none'),
+      registration: requestedAuthMethod,
       pkce: { required: true, methods: ['S256'] },
       redirectAllowed: loopbackAnyPort,
       classifyScope: classifyBy(NAMES),
@@ -45,33 +43,27 @@ export async function startLinear(options: ProviderOptions = {}): Promise<Provid
       accessTokenTtl: options.accessTokenTtl ?? 86_399,
       refresh: { issue: () => true, rotation: 'single-use' },
       tokenType: 'bearer',
-    });
-    const server = as;
-    const mcpServer = await startProviderMcp({
-      port: options.mcpPort,
-      issuer: server.issuer,
-      verifier: opaqueVerifier(server, { scheme: 'exact' }),
-      scopes: { names: NAMES },
-      resourceName: 'Linear MCP',
-    });
-    return {
-      id: 'linear',
-      name: 'Linear',
-      facts: LINEAR_FACTS,
-      mcpUrl: mcpServer.url,
-      mcpServer,
-      authServer: server,
-      account: DEFAULT_ACCOUNT,
-      entry: {
-        url: mcpServer.url,
-        settings: {},
-        instructions: ['Nothing but the URL: dynamic registration works. (Keyport must send the scheme as "Bearer" whatever token_type says.)'],
-      },
-      login: providerLogin,
-      close: () => closeAll(mcpServer, server),
-    };
-  } catch (error) {
-    await closeAll(as);
-    throw error;
-  }
+    }),
+    async (server) => {
+      const mcpServer = await startProviderMcp({
+        port: options.mcpPort,
+        issuer: server.issuer,
+        verifier: opaqueVerifier(server, { scheme: 'exact' }),
+        scopes: { names: NAMES },
+        resourceName: 'Linear MCP',
+      });
+      return {
+        id: 'linear',
+        name: 'Linear',
+        facts: LINEAR_FACTS,
+        mcpServer,
+        authServer: server,
+        entry: {
+          url: mcpServer.url,
+          settings: {},
+          instructions: ['Nothing but the URL: dynamic registration works. (Keyport must send the scheme as "Bearer" whatever token_type says.)'],
+        },
+      };
+    },
+  );
 }

@@ -819,3 +819,9 @@ export function classifyBy(names: Readonly<Record<McpScope, string>>, identity: 
     return grants.length ? { kind: 'mcp', grants } : { kind: 'unknown' };
   };
 }
+
+/** The registration policy of providers that give a client the authentication method it asked for (`none` by default). */
+export function requestedAuthMethod(requested: Readonly<Record<string, unknown>>): ClientAuthMethod {
+  const method = requested.token_endpoint_auth_method;
+  return method === 'client_secret_basic' || method === 'client_secret_post' ? method : 'none';
+}

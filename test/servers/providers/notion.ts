@@ -7,10 +7,9 @@
  *   the other loses with `invalid_grant` (the winner's new tokens stay valid); any later reuse fails the same way.
  * - No scopes: a connection gets the workspace content the user shares; the `scope` parameter is ignored.
  */
-import { DEFAULT_ACCOUNT, closeAll, opaqueVerifier, providerLogin, startProviderMcp } from './common.ts';
+import { opaqueVerifier, startEmulation, startProviderMcp } from './common.ts';
 import type { ProviderEmulation, ProviderOptions } from './common.ts';
-import { authorizationServerMetadata, loopbackAnyPort, startMiniAs } from './mini-as.ts';
-import type { MiniAuthServer } from './mini-as.ts';
+import { authorizationServerMetadata, loopbackAnyPort, requestedAuthMethod, startMiniAs } from './mini-as.ts';
 
 /** What a Notion token grants, named as the MCP server's metadata lists it. */
 const NAMES = { 'mcp:read': 'read_content', 'mcp:write': 'update_content', 'mcp:admin': 'workspace_admin' } as const;
@@ -25,15 +24,14 @@ export const NOTION_FACTS = [
 
 /** Starts the Notion emulation. */
 export async function startNotion(options: ProviderOptions = {}): Promise<ProviderEmulation> {
-  let as: MiniAuthServer | undefined;
-  try {
-    as = await startMiniAs({
+  return startEmulation(
+    () => startMiniAs({
       label: 'Notion',
       ...(options.asPort !== undefined ? { port: options.asPort } : {}),
       issuer: (origin) => origin,
       paths: { authorize: '/authorize', token: '/token', registration: '/register' },
       metadata: { paths: ['/.well-known/oauth-authorization-server'], document: (urls) => authorizationServerMetadata(urls) },
-      registration: (requested) => (requested.token_endpoint_auth_method === 'client_secret_basic' || requested.token_endpoint_auth_method === 'client_secret_post' ? requested.token_endpoint_auth_method : 'none'),
+      registration: requestedAuthMethod,
       pkce: { required: true, methods: ['S256'] },
       redirectAllowed: loopbackAnyPort,
       classifyScope: () => ({ kind: 'unknown' }),
@@ -41,38 +39,32 @@ export async function startNotion(options: ProviderOptions = {}): Promise<Provid
       accessToken: async (_grant, context) => ({ token: context.opaque('ntn_'), scopes: [NAMES['mcp:read'], NAMES['mcp:write']] }),
       accessTokenTtl: options.accessTokenTtl ?? 3600,
       refresh: { issue: () => true, rotation: 'single-use' },
-    });
-    const server = as;
-    const mcpServer = await startProviderMcp({
-      port: options.mcpPort,
-      issuer: server.issuer,
-      verifier: opaqueVerifier(server, { scheme: 'case-insensitive' }),
-      scopes: { names: NAMES },
-      resourceName: 'Notion MCP',
-      // Notion's resource metadata lists no scopes.
-      metadata: (document) => {
-        const { scopes_supported: _scopes, ...rest } = document;
-        return rest;
-      },
-    });
-    return {
-      id: 'notion',
-      name: 'Notion',
-      facts: NOTION_FACTS,
-      mcpUrl: mcpServer.url,
-      mcpServer,
-      authServer: server,
-      account: DEFAULT_ACCOUNT,
-      entry: {
-        url: mcpServer.url,
-        settings: {},
-        instructions: ['Nothing but the URL. (Tokens live one hour; Keyport must never refresh the same refresh token twice.)'],
-      },
-      login: providerLogin,
-      close: () => closeAll(mcpServer, server),
-    };
-  } catch (error) {
-    await closeAll(as);
-    throw error;
-  }
+    }),
+    async (server) => {
+      const mcpServer = await startProviderMcp({
+        port: options.mcpPort,
+        issuer: server.issuer,
+        verifier: opaqueVerifier(server, { scheme: 'case-insensitive' }),
+        scopes: { names: NAMES },
+        resourceName: 'Notion MCP',
+        // Notion's resource metadata lists no scopes.
+        metadata: (document) => {
+          const { scopes_supported: _scopes, ...rest } = document;
+          return rest;
+        },
+      });
+      return {
+        id: 'notion',
+        name: 'Notion',
+        facts: NOTION_FACTS,
+        mcpServer,
+        authServer: server,
+        entry: {
+          url: mcpServer.url,
+          settings: {},
+          instructions: ['Nothing but the URL. (Tokens live one hour; Keyport must never refresh the same refresh token twice.)'],
+        },
+      };
+    },
+  );
 }

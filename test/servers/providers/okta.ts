@@ -15,8 +15,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { randomBytes } from 'node:crypto';
 import { startAuthServer } from '../auth-server.ts';
-import type { AuthServer } from '../auth-server.ts';
-import { DEFAULT_ACCOUNT, closeAll, jwtVerifier, providerLogin, startProviderMcp } from './common.ts';
+import { jwtVerifier, nativePublicClient, startEmulation, startProviderMcp } from './common.ts';
 import type { ProviderEmulation, ProviderOptions } from './common.ts';
 
 /** The pre-registered native app, the audience and the API token for registration (test values). */
@@ -50,9 +49,8 @@ export async function startOkta(options: ProviderOptions = {}): Promise<Provider
     res.end(JSON.stringify({ errorCode: 'E0000011', errorSummary: 'Invalid token provided', errorLink: 'E0000011', errorId: `oae${randomBytes(9).toString('base64url')}`, errorCauses: [] }));
     return true;
   };
-  let as: AuthServer | undefined;
-  try {
-    as = await startAuthServer({
+  return startEmulation(
+    () => startAuthServer({
       ...(options.asPort !== undefined ? { port: options.asPort } : {}),
       accessTokenTtl: options.accessTokenTtl ?? 3600,
       issuerPath: base,
@@ -75,46 +73,30 @@ export async function startOkta(options: ProviderOptions = {}): Promise<Provider
       discovery: (document) => {
         if (typeof document.issuer === 'string') document.registration_endpoint = `${new URL(document.issuer).origin}/oauth2/v1/clients`;
       },
-      clients: [
-        {
-          client_id: OKTA_CLIENT_ID,
-          client_name: 'Keyport',
-          application_type: 'native',
-          token_endpoint_auth_method: 'none',
-          redirect_uris: ['http://127.0.0.1/callback'],
-          grant_types: ['authorization_code', 'refresh_token'],
-          response_types: ['code'],
+      clients: [nativePublicClient(OKTA_CLIENT_ID)],
+    }),
+    async (server) => {
+      const mcpServer = await startProviderMcp({
+        port: options.mcpPort,
+        issuer: server.issuer,
+        verifier: jwtVerifier({ issuer: server.issuer, keys: server.jwks.keys, audiences: () => [OKTA_AUDIENCE], rules: { scheme: 'case-insensitive' } }),
+        scopes: { names: { 'mcp:read': 'mcp:read', 'mcp:write': 'mcp:write', 'mcp:admin': 'mcp:admin' } },
+        resourceName: 'MCP behind Okta',
+      });
+      return {
+        id: 'okta',
+        name: 'Okta',
+        facts: OKTA_FACTS,
+        mcpServer,
+        authServer: server,
+        entry: {
+          url: mcpServer.url,
+          clientId: OKTA_CLIENT_ID,
+          settings: { tokenEndpointAuthMethod: 'none' },
+          instructions: [`Client ID: ${OKTA_CLIENT_ID} (native app, no secret)`],
+          withDefaults: 'dynamic registration is refused (401 E0000011: needs an API token): enter the pre-registered client id',
         },
-      ],
-    });
-    const server = as;
-    const mcpServer = await startProviderMcp({
-      port: options.mcpPort,
-      issuer: server.issuer,
-      verifier: jwtVerifier({ issuer: server.issuer, keys: server.jwks.keys, audiences: () => [OKTA_AUDIENCE], rules: { scheme: 'case-insensitive' } }),
-      scopes: { names: { 'mcp:read': 'mcp:read', 'mcp:write': 'mcp:write', 'mcp:admin': 'mcp:admin' } },
-      resourceName: 'MCP behind Okta',
-    });
-    return {
-      id: 'okta',
-      name: 'Okta',
-      facts: OKTA_FACTS,
-      mcpUrl: mcpServer.url,
-      mcpServer,
-      authServer: server,
-      account: DEFAULT_ACCOUNT,
-      entry: {
-        url: mcpServer.url,
-        clientId: OKTA_CLIENT_ID,
-        settings: { tokenEndpointAuthMethod: 'none' },
-        instructions: [`Client ID: ${OKTA_CLIENT_ID} (native app, no secret)`],
-        withDefaults: 'dynamic registration is refused (401 E0000011: needs an API token): enter the pre-registered client id',
-      },
-      login: providerLogin,
-      close: () => closeAll(mcpServer, server),
-    };
-  } catch (error) {
-    await closeAll(as);
-    throw error;
-  }
+      };
+    },
+  );
 }

@@ -13,10 +13,10 @@
  *
  * A refused redirect URI never gets a redirect: the AS shows an error page (`redirect_uri_mismatch`).
  */
-import { DEFAULT_ACCOUNT, closeAll, opaqueVerifier, providerLogin, startProviderMcp } from './common.ts';
+import { opaqueVerifier, startEmulation, startProviderMcp } from './common.ts';
 import type { ProviderEmulation, ProviderOptions } from './common.ts';
 import { authorizationServerMetadata, classifyBy, jsonAnswer, startMiniAs } from './mini-as.ts';
-import type { MiniAsUrls, MiniAuthServer, MiniClient } from './mini-as.ts';
+import type { MiniAsUrls, MiniClient } from './mini-as.ts';
 import { randomBytes } from 'node:crypto';
 
 /** The Slack and Salesforce apps (test values). */
@@ -59,9 +59,8 @@ export async function startSlack(options: RedirectRestrictedOptions = {}): Promi
   const callback = `http://localhost:${callbackPort}/callback`;
   const names = { 'mcp:read': 'channels:read', 'mcp:write': 'chat:write', 'mcp:admin': 'admin' } as const;
   const client: MiniClient = { ...SLACK_CLIENT, redirectUris: [callback], authMethod: 'client_secret_post', name: 'Keyport' };
-  let as: MiniAuthServer | undefined;
-  try {
-    as = await startMiniAs({
+  return startEmulation(
+    () => startMiniAs({
       label: 'Slack',
       ...(options.asPort !== undefined ? { port: options.asPort } : {}),
       issuer: (origin) => origin,
@@ -80,42 +79,36 @@ export async function startSlack(options: RedirectRestrictedOptions = {}): Promi
       accessTokenTtl: options.accessTokenTtl ?? 43_200,
       refresh: { issue: () => true, rotation: 'none' },
       idToken: {},
-    });
-    const server = as;
-    const mcpServer = await startProviderMcp({
-      port: options.mcpPort,
-      issuer: server.issuer,
-      verifier: opaqueVerifier(server, { scheme: 'case-insensitive' }),
-      scopes: { names },
-      resourceName: 'Slack MCP',
-    });
-    return {
-      id: 'slack',
-      name: 'Slack',
-      facts: SLACK_FACTS,
-      mcpUrl: mcpServer.url,
-      mcpServer,
-      authServer: server,
-      account: DEFAULT_ACCOUNT,
-      entry: {
-        url: mcpServer.url,
-        clientId: SLACK_CLIENT.clientId,
-        clientSecret: SLACK_CLIENT.clientSecret,
-        settings: { tokenEndpointAuthMethod: 'client_secret_post', callbackHost: 'localhost', callbackPort, callbackPath: '/callback' },
-        instructions: [
-          `Client ID: ${SLACK_CLIENT.clientId}`,
-          'Client secret: (see entry.clientSecret; test value)',
-          `Advanced → Callback: host localhost, port ${callbackPort}, path /callback (127.0.0.1 is refused)`,
-        ],
-        withDefaults: 'the authorization page refuses the redirect URI (redirect_uri_mismatch): Keyport waits for a callback that never comes',
-      },
-      login: providerLogin,
-      close: () => closeAll(mcpServer, server),
-    };
-  } catch (error) {
-    await closeAll(as);
-    throw error;
-  }
+    }),
+    async (server) => {
+      const mcpServer = await startProviderMcp({
+        port: options.mcpPort,
+        issuer: server.issuer,
+        verifier: opaqueVerifier(server, { scheme: 'case-insensitive' }),
+        scopes: { names },
+        resourceName: 'Slack MCP',
+      });
+      return {
+        id: 'slack',
+        name: 'Slack',
+        facts: SLACK_FACTS,
+        mcpServer,
+        authServer: server,
+        entry: {
+          url: mcpServer.url,
+          clientId: SLACK_CLIENT.clientId,
+          clientSecret: SLACK_CLIENT.clientSecret,
+          settings: { tokenEndpointAuthMethod: 'client_secret_post', callbackHost: 'localhost', callbackPort, callbackPath: '/callback' },
+          instructions: [
+            `Client ID: ${SLACK_CLIENT.clientId}`,
+            `Client secret: ${SLACK_CLIENT.clientSecret} (test value)`,
+            `Advanced → Callback: host localhost, port ${callbackPort}, path /callback (127.0.0.1 is refused)`,
+          ],
+          withDefaults: 'the authorization page refuses the redirect URI (redirect_uri_mismatch): Keyport waits for a callback that never comes',
+        },
+      };
+    },
+  );
 }
 
 /** Starts the Salesforce-style emulation. */
@@ -125,10 +118,9 @@ export async function startSalesforce(options: RedirectRestrictedOptions = {}): 
   const names = { 'mcp:read': 'api', 'mcp:write': 'api', 'mcp:admin': 'full' } as const;
   const identity = ['openid', 'profile', 'email', 'refresh_token', 'offline_access', 'id'];
   const client: MiniClient = { ...SALESFORCE_CLIENT, redirectUris: [callback], authMethod: 'client_secret_post', name: 'Keyport' };
-  let as: MiniAuthServer | undefined;
   let instance = '';
-  try {
-    as = await startMiniAs({
+  return startEmulation(
+    () => startMiniAs({
       label: 'Salesforce',
       ...(options.asPort !== undefined ? { port: options.asPort } : {}),
       issuer: (origin) => origin,
@@ -153,43 +145,37 @@ export async function startSalesforce(options: RedirectRestrictedOptions = {}): 
           signature: randomBytes(32).toString('base64'),
         });
       },
-    });
-    const server = as;
-    instance = server.origin;
-    const mcpServer = await startProviderMcp({
-      port: options.mcpPort,
-      issuer: server.issuer,
-      verifier: opaqueVerifier(server, { scheme: 'case-insensitive' }),
-      scopes: { names },
-      resourceName: 'Salesforce MCP',
-      challengeScope: 'api refresh_token',
-    });
-    return {
-      id: 'salesforce',
-      name: 'Salesforce',
-      facts: SALESFORCE_FACTS,
-      mcpUrl: mcpServer.url,
-      mcpServer,
-      authServer: server,
-      account: DEFAULT_ACCOUNT,
-      entry: {
-        url: mcpServer.url,
-        clientId: SALESFORCE_CLIENT.clientId,
-        clientSecret: SALESFORCE_CLIENT.clientSecret,
-        settings: { tokenEndpointAuthMethod: 'client_secret_post', callbackHost: 'localhost', callbackPort, callbackPath: '/OauthRedirect', scope: 'api refresh_token' },
-        instructions: [
-          `Client ID (consumer key): ${SALESFORCE_CLIENT.clientId}`,
-          'Client secret: (see entry.clientSecret; test value)',
-          `Advanced → Callback: host localhost, port ${callbackPort}, path /OauthRedirect (exactly)`,
-          'Advanced → Scopes: api refresh_token (refresh_token for a refresh token)',
-        ],
-        withDefaults: 'the authorization page refuses the redirect URI (redirect_uri_mismatch); tokens have no expires_in',
-      },
-      login: providerLogin,
-      close: () => closeAll(mcpServer, server),
-    };
-  } catch (error) {
-    await closeAll(as);
-    throw error;
-  }
+    }),
+    async (server) => {
+      instance = server.origin;
+      const mcpServer = await startProviderMcp({
+        port: options.mcpPort,
+        issuer: server.issuer,
+        verifier: opaqueVerifier(server, { scheme: 'case-insensitive' }),
+        scopes: { names },
+        resourceName: 'Salesforce MCP',
+        challengeScope: 'api refresh_token',
+      });
+      return {
+        id: 'salesforce',
+        name: 'Salesforce',
+        facts: SALESFORCE_FACTS,
+        mcpServer,
+        authServer: server,
+        entry: {
+          url: mcpServer.url,
+          clientId: SALESFORCE_CLIENT.clientId,
+          clientSecret: SALESFORCE_CLIENT.clientSecret,
+          settings: { tokenEndpointAuthMethod: 'client_secret_post', callbackHost: 'localhost', callbackPort, callbackPath: '/OauthRedirect', scope: 'api refresh_token' },
+          instructions: [
+            `Client ID (consumer key): ${SALESFORCE_CLIENT.clientId}`,
+            `Client secret: ${SALESFORCE_CLIENT.clientSecret} (test value)`,
+            `Advanced → Callback: host localhost, port ${callbackPort}, path /OauthRedirect (exactly)`,
+            'Advanced → Scopes: api refresh_token (refresh_token for a refresh token)',
+          ],
+          withDefaults: 'the authorization page refuses the redirect URI (redirect_uri_mismatch); tokens have no expires_in',
+        },
+      };
+    },
+  );
 }
