@@ -14,6 +14,8 @@ export const keyportErrorCodes = [
   'unsupported',
   'not_signed_in',
   'unknown_request',
+  /** A proxy or CA certificate setting cannot be used (main/net/proxy.ts). */
+  'network_config',
 ] as const;
 
 /** A stable code of {@link KeyportError}. */

@@ -4,6 +4,8 @@
  * line (a URL that is not configured yet is added on first use).
  */
 import { createKeyportCore } from '../core.ts';
+import { createNetwork } from '../net/proxy.ts';
+import { readNetworkSettings } from '../net/settings.ts';
 import type { KeyportCore } from '../core.ts';
 import { resolveDataDir } from '../fs/paths.ts';
 import { addServerFromInput, buildServer, findServer } from '../config/servers.ts';
@@ -55,7 +57,8 @@ export class CliContext {
       dataDir: this.dataDir,
       onDamagedSecret: (message) => this.io.stderr(`warning: ${message}`),
       ...(this.deps.openSecrets !== undefined && { openSecrets: this.deps.openSecrets }),
-      ...(this.deps.fetch !== undefined && { fetch: this.deps.fetch }),
+      // Every OAuth and MCP request honours the proxy and CA settings (HTTPS_PROXY, NO_PROXY, NODE_EXTRA_CA_CERTS…).
+      fetch: this.deps.fetch ?? createNetwork({ env: this.io.env, extraCaFiles: () => readNetworkSettings(this.dataDir).extraCaCertificates }).fetch,
       ...(this.deps.now !== undefined && { now: this.deps.now }),
       ...(engine.openBrowser !== undefined && { openBrowser: engine.openBrowser }),
       ...(engine.onLoginState !== undefined && { onLoginState: engine.onLoginState }),

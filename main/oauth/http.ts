@@ -3,6 +3,7 @@
  * to the trace (redaction happens in the recorder). Metadata documents are read with a size limit and without
  * following redirects.
  */
+import { describeNetworkFailure } from '../net/failures.ts';
 import { OAuthError } from './errors.ts';
 import { pickHeaders, type ExchangeSink } from './trace.ts';
 
@@ -74,6 +75,9 @@ export function tracedFetch(base: FetchFn, timeoutMs: number, sink?: ExchangeSin
       if (timeout.aborted) {
         throw new OAuthError('network', `${new URL(url).origin} did not answer within ${Math.round(timeoutMs / 1000)} s. Check your connection and try again.`, { url, cause: err });
       }
+      // A proxy that refused, a private CA that was not given: say which setting to change (main/net/failures.ts).
+      const setup = describeNetworkFailure(err, safeOrigin(url));
+      if (setup !== undefined) throw new OAuthError('network', setup, { url, cause: err });
       throw new OAuthError('network', `Could not reach ${safeOrigin(url)}. Check your connection and the server URL, then try again.`, { url, cause: err });
     }
   };
