@@ -306,6 +306,11 @@ export function draftNoteMessages(topic: string, tone: string | undefined) {
   };
 }
 
+/** The `summarize_notes` prompt (no arguments). */
+export function summarizeNotesMessages() {
+  return { messages: [{ role: 'user' as const, content: { type: 'text' as const, text: 'Summarize my secure notes (use list_secure_notes).' } }] };
+}
+
 /** The `draft_note` prompt's arguments. */
 export const DRAFT_NOTE_ARGS = { topic: z.string().describe('what the note is about'), tone: z.string().optional().describe('e.g. formal') };
 

@@ -22,6 +22,7 @@ import {
   listNotes,
   noteContents,
   profileContents,
+  summarizeNotesMessages,
   testBedTools,
   text,
 } from './mcp-catalog.ts';
@@ -102,5 +103,6 @@ export function createTestBedMcpServerV2(state: TestBedState, facts: ServerFacts
     { title: 'Draft a note', description: 'Asks the model to draft a secure note on a topic.', argsSchema: z.object(DRAFT_NOTE_ARGS) },
     ({ topic, tone }) => draftNoteMessages(topic, tone),
   );
+  server.registerPrompt('summarize_notes', { title: 'Summarize notes', description: 'Summarize all your notes.' }, () => summarizeNotesMessages());
   return server;
 }

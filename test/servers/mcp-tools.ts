@@ -17,6 +17,7 @@ import {
   listNotes,
   noteContents,
   profileContents,
+  summarizeNotesMessages,
   testBedTools,
   text,
 } from './mcp-catalog.ts';
@@ -95,8 +96,6 @@ export function createTestBedMcpServer(state: TestBedState, facts: ServerFacts):
     { title: 'Draft a note', description: 'Asks the model to draft a secure note on a topic.', argsSchema: DRAFT_NOTE_ARGS },
     ({ topic, tone }) => draftNoteMessages(topic, tone),
   );
-  server.registerPrompt('summarize_notes', { title: 'Summarize notes', description: 'Summarize all your notes.' }, () => ({
-    messages: [{ role: 'user', content: { type: 'text', text: 'Summarize my secure notes (use list_secure_notes).' } }],
-  }));
+  server.registerPrompt('summarize_notes', { title: 'Summarize notes', description: 'Summarize all your notes.' }, () => summarizeNotesMessages());
   return server;
 }

@@ -232,6 +232,8 @@ describe('dual-era server (SDK v2, both wires)', () => {
     expect((await legacy.callTool({ name: 'write_data', arguments: { key: 'era', value: 'both' } })).isError).toBeFalsy();
     const elicit = await legacy.callTool({ name: 'confirm_action', arguments: { action: 'x' } });
     expect(elicit.isError).toBe(true);
+    expect((await legacy.listPrompts()).prompts.map((prompt) => prompt.name)).toEqual(expect.arrayContaining(['draft_note', 'summarize_notes']));
+    expect((await legacy.readResource({ uri: 'user://profile' })).contents[0]).toMatchObject({ mimeType: 'application/json' });
     await legacy.close();
 
     const read = await rpcResult(await modern(target.url, accessToken, 'tools/call', { name: 'read_data', arguments: { key: 'era' } }));
