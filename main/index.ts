@@ -30,6 +30,8 @@ async function start(): Promise<void> {
 
   const emit = windowEmitter(() => mainWindow);
   runtime = await createAppServices({
+    // The OS proxy settings (PAC, system proxy) for OAuth and MCP requests, when HTTPS_PROXY & co. name none.
+    resolveProxy: (url) => session.defaultSession.resolveProxy(url),
     appVersion: app.getVersion(),
     dataDir: process.env['KEYPORT_DATA_DIR'] ?? app.getPath('userData'),
     emit,

@@ -9,6 +9,8 @@ import { createCapabilityService, createElicitationBroker } from './app/capabili
 import { createAppContext, type AppContext, type HostEffects } from './app/context.ts';
 import { createServerDirectory } from './app/servers.ts';
 import { createKeyportCore, type KeyportCoreOptions } from './core.ts';
+import { createNetwork } from './net/proxy.ts';
+import { readNetworkSettings } from './net/settings.ts';
 import { KeyportError } from './errors.ts';
 import type { Emit } from './ipc/events.ts';
 import type { AppServices } from './ipc/handlers.ts';
@@ -18,6 +20,8 @@ export interface AppRuntimeOptions extends Partial<HostEffects> {
   readonly appVersion: string;
   readonly dataDir: string;
   readonly emit: Emit;
+  /** The OS proxy for a URL in PAC form (Electron's `session.resolveProxy`), used when the environment names none. */
+  readonly resolveProxy?: (url: string) => Promise<string>;
   /** Core options for tests (e.g. another secret store, a shorter refresh margin). */
   readonly core?: Omit<KeyportCoreOptions, 'dataDir' | 'openBrowser' | 'onTrace' | 'onStatus' | 'onLoginState'>;
   /** Connect, at start, every server that needs no sign-in or already has tokens. Default true. */
@@ -70,6 +74,14 @@ export async function createAppServices(options: AppRuntimeOptions): Promise<App
   };
   const core = createKeyportCore({
     ...options.core,
+    // Every OAuth and MCP request honours the proxy and CA settings, and the OS proxy where the shell resolves it.
+    fetch:
+      options.core?.fetch ??
+      createNetwork({
+        env: process.env,
+        extraCaFiles: () => readNetworkSettings(options.dataDir).extraCaCertificates,
+        ...(options.resolveProxy !== undefined && { resolveProxy: options.resolveProxy }),
+      }).fetch,
     dataDir: options.dataDir,
     openBrowser: host.openBrowser,
     onTrace: (trace) =>

@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createNetwork, proxyFromPac } from '../../main/net/proxy.ts';
+import { createAppServices } from '../../main/services.ts';
 import { openKeychainSecrets } from '../../main/secrets/open.ts';
 import { runCli } from '../cli/helpers.ts';
 import { makeTestPki, startConnectProxy, startHttpsBed, type HttpsBed, type TestPki, type TestProxy } from './https-bed.ts';
@@ -115,7 +116,7 @@ describe('the network module', () => {
     const before = proxy.connects.length;
     const response = await network.fetch(`${bed.origin}/.well-known/oauth-protected-resource/mcp`);
     expect(response.status).toBe(200);
-    expect(proxy.connects.length).toBe(before + 1);
+    expect(proxy.connects.length).toBeGreaterThan(before);
     expect(asked).toEqual([`${bed.origin}/.well-known/oauth-protected-resource/mcp`]);
     await network.close();
   });
@@ -136,5 +137,46 @@ describe('the network module', () => {
     expect(proxyFromPac('HTTPS secure.corp:443')).toBe('https://secure.corp:443');
     expect(proxyFromPac('DIRECT')).toBeUndefined();
     expect(proxyFromPac('')).toBeUndefined();
+  });
+});
+
+describe('the app (the shell gives the OS proxy through resolveProxy)', () => {
+  it('signs in, lists and calls tools through the OS proxy, trusting the CA from network.json', async () => {
+    const d = dataDir();
+    writeFileSync(join(d, 'network.json'), JSON.stringify({ extraCaCertificates: [pki.caCert] }));
+    const browser = createNetwork({ env: { HTTPS_PROXY: proxy.url }, extraCaFiles: [pki.caCert] });
+    const port = new URL(proxy.url).port;
+    const before = proxy.connects.length;
+    const refusedBefore = proxy.refused.length;
+    const runtime = await createAppServices({
+      appVersion: '0.0.0-test',
+      dataDir: d,
+      emit: () => undefined,
+      autoConnect: false,
+      resolveProxy: async (url) => (new URL(url).hostname === NAME ? `PROXY 127.0.0.1:${port}` : 'DIRECT'),
+      openBrowser: async (url) => {
+        let current = url;
+        for (let i = 0; i < 4; i++) {
+          const r = await browser.fetch(current, { redirect: 'manual' });
+          await r.body?.cancel();
+          const location = r.headers.get('location');
+          if (!location) return;
+          current = new URL(location, current).href;
+          if (new URL(current).hostname === '127.0.0.1') return void (await browser.fetch(current)).body?.cancel();
+        }
+      },
+    });
+    try {
+      const server = await runtime.services.servers.add({ url: bed.mcpUrl, name: 'corp' });
+      await runtime.services.auth.signIn(server.id);
+      expect((await runtime.services.capabilities.tools(server.id)).map((t) => t.name)).toEqual(['whoami']);
+      const result = await runtime.services.capabilities.callTool(server.id, { callId: 'c1', tool: 'whoami', arguments: {} });
+      expect(result.content).toEqual([{ type: 'text', text: `reached ${NAME} through TLS` }]);
+      expect(proxy.connects.length).toBeGreaterThan(before + 2);
+      expect(proxy.refused.length).toBe(refusedBefore);
+    } finally {
+      await runtime.dispose();
+      await browser.close();
+    }
   });
 });
