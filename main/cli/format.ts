@@ -57,6 +57,7 @@ export function formatTokenSet(view: TokenSetView, now: number): string {
     `Client:        ${singleLine(view.clientId)} (${view.registration} registration)`,
     `Scopes:        ${singleLine(view.scopes.join(' ')) || '(none)'}`,
     `Obtained:      ${isoTime(view.obtainedAt)} (${relativeTime(view.obtainedAt, now)})`,
+    ...(view.binding ? [`Presented as:  ${singleLine(view.binding.reason)}`] : []),
   ];
   const access = view.tokens.find((t) => t.kind === 'access');
   const refresh = view.tokens.find((t) => t.kind === 'refresh');
@@ -66,7 +67,9 @@ export function formatTokenSet(view: TokenSetView, now: number): string {
     last === undefined
       ? 'never refreshed'
       : `last refresh ${isoTime(last.at)} (${last.outcome}${last.rotated ? ', rotated' : ''}${last.errorCode === undefined ? '' : `, ${singleLine(last.errorCode)}`})`;
-  lines.push(`Refresh token: ${refresh === undefined ? 'none' : `present, ${singleLine(refresh.fingerprint)}`}; ${history}`);
+  const accessEnds = access?.expiresAt;
+  const noRefresh = accessEnds === undefined ? 'none' : `none: you will have to sign in again when this token expires at ${isoTime(accessEnds)}`;
+  lines.push(`Refresh token: ${refresh === undefined ? noRefresh : `present, ${singleLine(refresh.fingerprint)}`}; ${history}`);
   if (access === undefined) lines.push('Access token: none');
   return lines.join('\n');
 }

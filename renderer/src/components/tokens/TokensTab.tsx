@@ -1,6 +1,7 @@
 /**
  * Tokens (the inspector): what Keyport holds for this server — issuer, resource, client, scopes, each token decoded
- * with its lifetime, and the refresh history. Never a token value unless the user explicitly reveals one.
+ * with its lifetime, and the refresh history. Never a token value unless the user explicitly reveals one. Above them,
+ * the server's accounts (issue 13): which identity is in use, switching, adding another.
  */
 import { useEffect } from 'react';
 import { valueOf } from '../../lib/loadable.ts';
@@ -8,6 +9,7 @@ import { useKeyport } from '../../store/index.ts';
 import { ErrorBox } from '../common/ErrorBox.tsx';
 import { LocalTime } from '../common/LocalTime.tsx';
 import { ScopeChips } from '../common/ScopeChips.tsx';
+import { AccountSwitcher } from './AccountSwitcher.tsx';
 import { RefreshHistory } from './RefreshHistory.tsx';
 import { TokenCard } from './TokenCard.tsx';
 
@@ -27,16 +29,20 @@ export function TokensTab({ serverId }: { readonly serverId: string }) {
   if (set === undefined) return <p className="muted">Loading…</p>;
   if (set === null) {
     return (
-      <div className="empty-pane">
-        <p>Keyport holds no tokens for this server.</p>
-        <button type="button" className="primary" onClick={() => void signIn(serverId)}>
-          Sign in
-        </button>
+      <div className="tokens-tab">
+        <AccountSwitcher serverId={serverId} />
+        <div className="empty-pane">
+          <p>Keyport holds no tokens for this server.</p>
+          <button type="button" className="primary" onClick={() => void signIn(serverId)}>
+            Sign in
+          </button>
+        </div>
       </div>
     );
   }
   return (
     <div className="tokens-tab">
+      <AccountSwitcher serverId={serverId} />
       <div className="actions">
         <button type="button" className="primary" onClick={() => void refresh(serverId)} disabled={refreshing}>
           {refreshing ? 'Refreshing…' : 'Refresh now'}
@@ -59,6 +65,27 @@ export function TokensTab({ serverId }: { readonly serverId: string }) {
         <dd>
           <LocalTime at={set.obtainedAt} />
         </dd>
+        {set.binding && (
+          <>
+            <dt>Presented as</dt>
+            <dd data-testid="token-binding">{set.binding.reason}</dd>
+          </>
+        )}
+        {!set.tokens.some((t) => t.kind === 'refresh') && (
+          <>
+            <dt>Refresh token</dt>
+            <dd data-testid="no-refresh-token">
+              None: you will have to sign in again when this token expires
+              {set.tokens.find((t) => t.kind === 'access')?.expiresAt !== undefined && (
+                <>
+                  {' at '}
+                  <LocalTime at={set.tokens.find((t) => t.kind === 'access')!.expiresAt!} />
+                </>
+              )}
+              .
+            </dd>
+          </>
+        )}
       </dl>
       {set.tokens.map((token) => (
         <TokenCard key={token.kind} serverId={serverId} token={token} resource={set.resource} obtainedAt={set.obtainedAt} />
