@@ -12,12 +12,16 @@ import type { TokenEndpointResponse } from 'oauth4webapi';
 /** The largest token endpoint answer read (real ones are a few kilobytes). */
 export const TOKEN_RESPONSE_SIZE_LIMIT = 1024 * 1024;
 
-/** Warnings about a processed token response (an ID token dropped…), for the flow trace. */
-const warnings = new WeakMap<object, readonly string[]>();
+/**
+ * Warnings about a processed token response (an ID token dropped…), for the flow trace: kept under a symbol key so
+ * they survive the copies later checks make (object spread copies symbol keys; JSON never sees them).
+ */
+const WARNINGS = Symbol('keyport.tokenResponseWarnings');
 
 /** What Keyport noticed and tolerated in a token response, for the trace (empty when nothing). */
 export function tokenResponseWarnings(tokens: object): readonly string[] {
-  return warnings.get(tokens) ?? [];
+  const w = (tokens as { [WARNINGS]?: unknown })[WARNINGS];
+  return Array.isArray(w) ? (w as string[]) : [];
 }
 
 /**
@@ -74,8 +78,7 @@ export async function processTokenResponse(
     } catch {
       throw err;
     }
-    warnings.set(tokens, [`an ID token came with the tokens but failed validation (${reasonOf(err)}); Keyport does not need it and dropped it`]);
-    return tokens;
+    return Object.assign(tokens, { [WARNINGS]: [`an ID token came with the tokens but failed validation (${reasonOf(err)}); Keyport does not need it and dropped it`] });
   }
 }
 

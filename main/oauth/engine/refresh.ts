@@ -15,6 +15,7 @@ import { tokenSetKeyString, type TokenBinding, type TokenSetRecord } from '../st
 import type { FlowRecorder } from '../trace.ts';
 import { tokenSetView } from '../views.ts';
 import { registrationFor, tokenContext } from './client-identity.ts';
+import { forgetDeadRegistration } from './registration-admin.ts';
 import { recordSecrets, type EngineContext } from './context.ts';
 import { expiringSoon, findRecord } from './token-sets.ts';
 import type { ServerTarget } from './types.ts';
@@ -130,6 +131,10 @@ export async function refreshRecord(ctx: EngineContext, target: ServerTarget, us
         // Forget the tokens only if they are still the ones this refresh used.
         if (latest && latest.refreshToken === current.refreshToken) await ctx.store.deleteTokenSet(current);
         ctx.emitStatus(target.serverUrl, { state: 'needs-sign-in', reason: 'Your sign-in expired.' });
+      } else if (e.code === 'invalid_client' && (await forgetDeadRegistration(ctx, current))) {
+        // The AS forgot Keyport's registration: read as an expired sign-in, so the next login registers again once.
+        ctx.emitStatus(target.serverUrl, { state: 'needs-sign-in', reason: 'The authorization server no longer knows Keyport’s registration.' });
+        throw new OAuthError('invalid_grant', 'The authorization server no longer knows the client Keyport registered there, so Keyport forgot that registration and these tokens. Sign in again: Keyport registers anew.', { cause: e, ...(e.oauthError ? { oauthError: e.oauthError } : {}) });
       } else if (latest && latest.refreshToken === current.refreshToken) {
         const failed: RefreshRecord = { at: ctx.now(), outcome: 'failed', rotated: false, errorCode: e.code };
         await ctx.store.putTokenSet({ ...latest, refreshHistory: [...latest.refreshHistory, failed].slice(-REFRESH_HISTORY_LIMIT) });

@@ -4,7 +4,7 @@
  */
 import { OAuthError } from '../errors.ts';
 import { deleteRegistration, readRegistration, updateRegistration } from '../registration.ts';
-import type { ClientRegistrationRecord } from '../store.ts';
+import type { ClientRegistrationRecord, TokenSetRecord } from '../store.ts';
 import { type EngineContext } from './context.ts';
 import { resolveServer } from './resolve-server.ts';
 import { findRecord } from './token-sets.ts';
@@ -48,4 +48,19 @@ export async function deleteManagedRegistration(ctx: EngineContext, target: Serv
 /** Forgets the registration locally only. */
 export async function forgetRegistration(ctx: EngineContext, target: ServerTarget): Promise<void> {
   await ctx.store.deleteRegistration(await issuerFor(ctx, target));
+}
+
+/**
+ * The authorization server no longer knows the client Keyport registered there (a refresh answered `invalid_client`,
+ * or a 4xx naming the client): the registration is forgotten, and the token set obtained with it too (its refresh
+ * token is bound to that client), so the next sign-in registers again — once, never in a loop. Only a dynamic
+ * registration that is still the stored one is dropped; a pre-registered client is the user's to fix.
+ */
+export async function forgetDeadRegistration(ctx: EngineContext, record: TokenSetRecord): Promise<boolean> {
+  if (record.registration !== 'dynamic') return false;
+  const stored = await ctx.store.getRegistration(record.issuer);
+  if (stored && stored.clientId === record.clientId) await ctx.store.deleteRegistration(record.issuer);
+  const latest = await ctx.store.getTokenSet(record);
+  if (latest && latest.refreshToken === record.refreshToken) await ctx.store.deleteTokenSet(record);
+  return true;
 }
