@@ -5,7 +5,9 @@
  */
 import { helpText, parseCommandLine } from './cli/args.ts';
 import type { ParsedArgs } from './cli/args.ts';
-import { login, logout, status, token } from './cli/auth.ts';
+import { accounts } from './cli/accounts.ts';
+import { logout, status, token } from './cli/auth.ts';
+import { login } from './cli/login.ts';
 import { CliContext } from './cli/context.ts';
 import type { CliDeps } from './cli/context.ts';
 import { ExitCode, toCliFailure } from './cli/errors.ts';
@@ -48,6 +50,8 @@ async function dispatch(ctx: CliContext, parsed: ParsedArgs): Promise<void> {
       return tools(ctx, parsed);
     case 'call':
       return call(ctx, parsed);
+    case 'accounts':
+      return accounts(ctx, parsed);
     case 'help':
       ctx.io.stdout(helpText());
       return;

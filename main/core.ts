@@ -5,6 +5,7 @@
  */
 import type { FlowTraceView, ServerStatus } from '../preload/contract.ts';
 import { compatSettingsForEngine } from './config/compat-settings.ts';
+import { AccountPrefsFile } from './config/accounts.ts';
 import { findServer } from './config/servers.ts';
 import type { ServerConfig } from './config/schema.ts';
 import { ConfigStore } from './config/store.ts';
@@ -29,6 +30,8 @@ export interface KeyportCoreOptions {
   readonly onStatus?: (serverUrl: string, status: ServerStatus) => void;
   readonly onLoginState?: (serverUrl: string, state: LoginState) => void;
   readonly loginTimeoutMs?: number;
+  /** Whether a browser can be opened here (a server set to sign in `automatic`ally uses a device code otherwise). */
+  readonly browserAvailable?: () => boolean;
   readonly refreshMarginMs?: number;
 }
 
@@ -36,6 +39,8 @@ export interface KeyportCoreOptions {
 export interface KeyportCore {
   readonly dataDir: string;
   readonly config: ConfigStore;
+  /** Which account each server's connection uses, and the names the user gave accounts (non-secret). */
+  readonly accounts: AccountPrefsFile;
   /** The keychain side, opened on first use (so commands that need no secret never touch the keychain). */
   secrets(): KeyportSecrets;
   /** The OAuth engine on the keychain with the cross-process refresh lock, created on first use. */
@@ -46,8 +51,11 @@ export interface KeyportCore {
   target(server: ServerConfig): Promise<ServerTarget>;
   /** The connection layer's view of a server, with its secret headers / env resolved from the keychain. */
   connectionConfig(server: ServerConfig): Promise<McpServerConfig>;
-  /** The authorized session for an HTTP server: the engine's fetch (never opening a browser) plus its headers. */
-  session(server: ServerConfig, baseFetch?: FetchLike): Promise<AuthorizedSession>;
+  /**
+   * The authorized session for an HTTP server: the engine's fetch (never opening a browser) plus its headers, for
+   * `account` (default: the server's active account).
+   */
+  session(server: ServerConfig, baseFetch?: FetchLike, account?: string): Promise<AuthorizedSession>;
 }
 
 /** Builds the core for a data directory. Nothing touches the disk or the keychain until it is used. */
@@ -59,6 +67,7 @@ export function createKeyportCore(options: KeyportCoreOptions): KeyportCore {
   const core: KeyportCore = {
     dataDir: options.dataDir,
     config,
+    accounts: new AccountPrefsFile(options.dataDir),
     secrets() {
       secrets ??= (options.openSecrets ?? openKeychainSecrets)(options.dataDir, {
         ...(options.onDamagedSecret !== undefined && {
@@ -83,6 +92,7 @@ export function createKeyportCore(options: KeyportCoreOptions): KeyportCore {
         ...(options.onStatus !== undefined && { onStatus: options.onStatus }),
         ...(options.onLoginState !== undefined && { onLoginState: options.onLoginState }),
         ...(options.loginTimeoutMs !== undefined && { loginTimeoutMs: options.loginTimeoutMs }),
+        ...(options.browserAvailable !== undefined && { browserAvailable: options.browserAvailable }),
         ...(options.refreshMarginMs !== undefined && { refreshMarginMs: options.refreshMarginMs }),
       });
       return engine;
@@ -105,6 +115,7 @@ export function createKeyportCore(options: KeyportCoreOptions): KeyportCore {
         mode: auth.mode,
         sendResourceParameter: auth.sendResourceParameter,
         dpop: auth.dpop,
+        ...(auth.signInMethod !== undefined && { signInMethod: auth.signInMethod }),
         ...(auth.clientId !== undefined && { clientId: auth.clientId }),
         ...(auth.tokenEndpointAuthMethod !== undefined && { tokenEndpointAuthMethod: auth.tokenEndpointAuthMethod }),
         ...(auth.scope !== undefined && { scope: auth.scope }),
@@ -135,11 +146,11 @@ export function createKeyportCore(options: KeyportCoreOptions): KeyportCore {
       }
       return { id: server.id, transport: server.transport, url: server.url ?? '' };
     },
-    async session(server, baseFetch) {
+    async session(server, baseFetch, account) {
       const headers = { ...server.headers, ...(await secretValues(server.secretHeaders, server)) };
       const plain: FetchLike = baseFetch ?? options.fetch ?? ((input, init) => fetch(input, init));
       if (server.auth.mode === 'none') return { fetch: withHeaders(plain, headers) };
-      const authorized = core.engine().authorizedFetch(await core.target(server), { interactive: false });
+      const authorized = core.engine().authorizedFetch(await core.target(server), { interactive: false, account: account ?? core.accounts.active(server.id) });
       return { fetch: withHeaders(authorized, headers) };
     },
   };

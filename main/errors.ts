@@ -16,6 +16,7 @@ export const keyportErrorCodes = [
   'unknown_request',
   /** A proxy or CA certificate setting cannot be used (main/net/proxy.ts). */
   'network_config',
+  'account_not_found',
 ] as const;
 
 /** A stable code of {@link KeyportError}. */

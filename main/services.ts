@@ -4,6 +4,7 @@
  */
 import { existsSync, readFileSync } from 'node:fs';
 import type { ServerInput } from '../preload/contract.ts';
+import { createAccountService } from './app/accounts.ts';
 import { createAuthService } from './app/auth.ts';
 import { createCapabilityService, createElicitationBroker } from './app/capabilities.ts';
 import { createAppContext, type AppContext, type HostEffects } from './app/context.ts';
@@ -93,6 +94,18 @@ export async function createAppServices(options: AppRuntimeOptions): Promise<App
     onStatus: (url, status) => void byUrl(url, (id) => late.context?.setStatus(id, status)),
     onLoginState: (url, state) => {
       if (state.state === 'awaiting-user') void byUrl(url, (id) => late.onAuthorizationUrl?.(id, state.authorizationUrl));
+      if (state.state === 'awaiting-device') {
+        // The device sign-in panel (issue 13): the user code and where to enter it; never the device code.
+        const device = {
+          issuer: state.issuer,
+          userCode: state.userCode,
+          verificationUri: state.verificationUri,
+          ...(state.verificationUriComplete !== undefined && { verificationUriComplete: state.verificationUriComplete }),
+          expiresAt: state.expiresAt,
+          interval: state.interval,
+        };
+        void byUrl(url, (serverId) => options.emit('auth:onDeviceCode', { serverId, device }));
+      }
     },
   });
 
@@ -124,6 +137,7 @@ export async function createAppServices(options: AppRuntimeOptions): Promise<App
     },
     servers: createServerDirectory(context),
     auth: auth.service,
+    accounts: createAccountService(context, auth.signInAs),
     capabilities: createCapabilityService(context, elicitation),
   };
 

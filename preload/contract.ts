@@ -42,6 +42,9 @@ export type TransportKind = 'streamable-http' | 'sse' | 'stdio';
 /** How Keyport obtains a client identity at the server's authorization server. */
 export type AuthMode = 'automatic' | 'preregistered' | 'client-credentials' | 'none';
 
+/** How a server signs the user in: the browser on this computer, a code entered on any device, or automatic. */
+export type SignInMethodView = 'browser' | 'device' | 'automatic';
+
 /** Per-server authorization settings the user can change (no secret values: those stay in main). */
 export interface AuthSettingsView {
   readonly mode: AuthMode;
@@ -56,6 +59,8 @@ export interface AuthSettingsView {
   readonly clientMetadataDocumentUrl?: string;
   readonly preferredAuthorizationServer?: string;
   readonly dpop: 'auto' | 'off';
+  /** How the user signs in (issue 13): the browser (default), a device code (RFC 8628), or device when no browser can open. */
+  readonly signInMethod?: SignInMethodView;
   // Compatibility settings for providers that bend the specs (issue 12); each is absent when not set.
   /** The RFC 8707 `resource` value to send instead of the discovered resource (when the parameter is sent at all). */
   readonly resourceOverride?: string;
@@ -135,6 +140,7 @@ export const serverInputSchema = z
         clientMetadataDocumentUrl: z.string().url().max(2048).optional(),
         preferredAuthorizationServer: z.string().url().max(2048).optional(),
         dpop: z.enum(['auto', 'off']).optional(),
+        signInMethod: z.enum(['browser', 'device', 'automatic']).optional(),
         // Compatibility settings (issue 12). `null` removes a stored value when editing; main checks the values
         // (URL safety, reserved parameter names) and says what is wrong.
         resourceOverride: z.string().trim().min(1).max(2048).nullable().optional(),
@@ -411,6 +417,54 @@ export interface ImportReportView {
   readonly skipped: readonly { readonly name: string; readonly reason: string }[];
 }
 
+/**
+ * A device sign-in in progress (RFC 8628), as the window shows it: the user code large and copyable, the verification
+ * address, a QR code of the complete address and a countdown. The user code is meant to be read by the user; the
+ * device code is a secret and never part of this view.
+ */
+export interface DeviceCodeView {
+  readonly issuer: string;
+  readonly userCode: string;
+  readonly verificationUri: string;
+  readonly verificationUriComplete?: string;
+  /** Epoch ms when the code expires. */
+  readonly expiresAt: number;
+  /** Seconds between Keyport's polls. */
+  readonly interval: number;
+}
+
+/** What became of an address the user pasted back: accepted, or refused with a reason. Never contains the pasted text. */
+export interface PasteResultView {
+  readonly accepted: boolean;
+  readonly reason?: string;
+  readonly message?: string;
+}
+
+/** One identity Keyport holds tokens for at a server (several accounts per server, issue 13). */
+export interface AccountView {
+  /** The key the tokens are stored under. */
+  readonly account: string;
+  /** What the user sees: their own name for the account, else what the tokens say (username, email, subject). */
+  readonly name: string;
+  /** What the tokens say about the user, whatever the account is called. */
+  readonly label: string;
+  readonly subject?: string;
+  readonly username?: string;
+  readonly email?: string;
+  readonly issuer: string;
+  /** The account the server's connection uses. */
+  readonly active: boolean;
+  readonly scopes: readonly string[];
+  readonly obtainedAt: number;
+  readonly expiresAt?: number;
+}
+
+/** The accounts of one server and which one its connection uses. */
+export interface AccountsView {
+  readonly active: string;
+  readonly accounts: readonly AccountView[];
+}
+
 /** A step-up request: the server needs more scopes for what the user tried to do. */
 export interface StepUpView {
   readonly serverId: string;
@@ -425,6 +479,7 @@ export interface StepUpView {
 const serverId = z.string().min(1).max(200);
 const tokenKind = z.enum(['access', 'refresh']);
 const tokenKindWithId = z.enum(['access', 'refresh', 'id']);
+const accountKey = z.string().min(1).max(64).regex(/^[A-Za-z0-9._@+-]+$/);
 
 /**
  * Every request channel: its argument tuple (validated at runtime in main) and its result type.
@@ -449,6 +504,12 @@ export const requestSchemas = {
   'auth:stepUp': z.tuple([serverId, z.array(z.string().min(1).max(200)).min(1).max(50)]),
   'auth:forgetRegistration': z.tuple([serverId]),
   'auth:redirectUri': z.tuple([serverId]),
+  'auth:pasteRedirect': z.tuple([serverId, z.string().min(1).max(8192)]),
+  'accounts:list': z.tuple([serverId]),
+  'accounts:add': z.tuple([serverId]),
+  'accounts:switch': z.tuple([serverId, accountKey]),
+  'accounts:rename': z.tuple([serverId, accountKey, z.string().trim().min(1).max(80)]),
+  'accounts:signOut': z.tuple([serverId, accountKey]),
   'tokens:get': z.tuple([serverId]),
   'tokens:refresh': z.tuple([serverId]),
   'tokens:introspect': z.tuple([serverId, tokenKind]),
@@ -504,6 +565,12 @@ export interface RequestResults {
   'auth:stepUp': TokenSetView;
   'auth:forgetRegistration': { readonly forgotten: boolean };
   'auth:redirectUri': { readonly redirectUri: string };
+  'auth:pasteRedirect': PasteResultView;
+  'accounts:list': AccountsView;
+  'accounts:add': TokenSetView;
+  'accounts:switch': AccountsView;
+  'accounts:rename': AccountsView;
+  'accounts:signOut': { readonly revoked: boolean };
   'tokens:get': TokenSetView | null;
   'tokens:refresh': TokenSetView;
   'tokens:introspect': IntrospectionView;
@@ -543,6 +610,7 @@ export interface EventPayloads {
   'servers:onChanged': readonly ServerView[];
   'auth:onStatus': { readonly serverId: string; readonly status: ServerStatus };
   'auth:onStepUp': StepUpView;
+  'auth:onDeviceCode': { readonly serverId: string; readonly device: DeviceCodeView };
   'tokens:onChanged': { readonly serverId: string; readonly tokenSet: TokenSetView | null };
   'flows:onTrace': { readonly serverId: string; readonly trace: FlowTraceView };
   'tools:onProgress': { readonly callId: string; readonly progress: ProgressView };
@@ -559,6 +627,7 @@ export const eventChannels = [
   'servers:onChanged',
   'auth:onStatus',
   'auth:onStepUp',
+  'auth:onDeviceCode',
   'tokens:onChanged',
   'flows:onTrace',
   'tools:onProgress',
@@ -591,6 +660,12 @@ export const apiFunctions = {
   stepUp: 'auth:stepUp',
   forgetRegistration: 'auth:forgetRegistration',
   redirectUri: 'auth:redirectUri',
+  pasteRedirect: 'auth:pasteRedirect',
+  listAccounts: 'accounts:list',
+  addAccount: 'accounts:add',
+  switchAccount: 'accounts:switch',
+  renameAccount: 'accounts:rename',
+  signOutAccount: 'accounts:signOut',
   getTokens: 'tokens:get',
   refreshTokens: 'tokens:refresh',
   introspectToken: 'tokens:introspect',
@@ -610,6 +685,7 @@ export const apiFunctions = {
   onServersChanged: 'servers:onChanged',
   onAuthStatus: 'auth:onStatus',
   onStepUp: 'auth:onStepUp',
+  onDeviceCode: 'auth:onDeviceCode',
   onTokensChanged: 'tokens:onChanged',
   onFlowTrace: 'flows:onTrace',
   onToolProgress: 'tools:onProgress',

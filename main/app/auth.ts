@@ -2,16 +2,26 @@
  * Signing in and out, step-up, and the tokens Keyport holds. The window gets views; a raw token leaves main only to
  * the clipboard, or on an explicit per-token Reveal (the user's own action, like `keyport token --reveal`).
  */
+import type { TokenSetView } from '../../preload/contract.ts';
 import type { ServerConfig } from '../config/schema.ts';
 import { KeyportError } from '../errors.ts';
 import type { AuthService } from '../ipc/handlers.ts';
-import { CALLBACK_PATH, DEFAULT_ACCOUNT, type ServerTarget } from '../oauth/index.ts';
+import { CALLBACK_PATH, type ServerTarget } from '../oauth/index.ts';
+import { signOutAccount } from './accounts.ts';
 import type { AppContext } from './context.ts';
 
 interface PendingSignIn {
   readonly controller: AbortController;
   readonly done: Promise<unknown>;
+  /** The account the sign-in was started for (the active one, unless another account is being added). */
+  readonly account: string;
   authorizationUrl?: string;
+}
+
+/** How a sign-in is started: for the active account, or for another identity (issue 13). */
+export interface SignInHow {
+  readonly scope?: string;
+  readonly addAccount?: boolean;
 }
 
 
@@ -21,6 +31,8 @@ export function createAuthService(context: AppContext): {
   readonly onAuthorizationUrl: (serverId: string, url: string) => void;
   /** Cancels every sign-in still waiting and waits until each has cleaned up (callback server, locks). */
   readonly dispose: () => Promise<void>;
+  /** Starts a sign-in (the accounts service adds another account through it). */
+  readonly signInAs: (id: string, how: SignInHow) => Promise<TokenSetView>;
 } {
   const { core } = context;
   const pending = new Map<string, PendingSignIn>();
@@ -30,8 +42,11 @@ export function createAuthService(context: AppContext): {
     return { server, target: await core.target(server) };
   }
 
+  /** The account the server's connection uses (issue 13: several per server). */
+  const active = (id: string): string => core.accounts.active(id);
+
   async function publishTokens(id: string, target: ServerTarget): Promise<void> {
-    const tokenSet = (await core.engine().tokenSetView(target)) ?? null;
+    const tokenSet = (await core.engine().tokenSetView(target, { account: active(id) })) ?? null;
     context.emit('tokens:onChanged', { serverId: id, tokenSet });
   }
 
@@ -46,23 +61,29 @@ export function createAuthService(context: AppContext): {
 
   async function rawToken(id: string, kind: 'access' | 'refresh' | 'id'): Promise<string> {
     const { target } = await httpServer(id);
-    const view = await core.engine().tokenSetView(target);
+    const account = active(id);
+    const view = await core.engine().tokenSetView(target, { account });
     if (!view) throw new KeyportError('not_signed_in', 'You are not signed in to this server. Sign in first.');
-    const record = await core
-      .secrets()
-      .credentials.getTokenSet({ issuer: view.issuer, resource: view.resource, account: DEFAULT_ACCOUNT });
+    const record = await core.secrets().credentials.getTokenSet({ issuer: view.issuer, resource: view.resource, account });
     const value = kind === 'access' ? record?.accessToken : kind === 'refresh' ? record?.refreshToken : record?.idToken;
     if (value === undefined) throw new KeyportError('not_signed_in', `Keyport holds no ${kind} token for this server.`);
     return value;
   }
 
-  async function signIn(id: string, scope?: string) {
+  async function signInAs(id: string, how: SignInHow) {
+    const { scope, addAccount } = how;
     const existing = pending.get(id);
     if (existing) existing.controller.abort();
     const { target } = await httpServer(id);
     const controller = new AbortController();
-    const login = core.engine().login(target, { signal: controller.signal, ...(scope !== undefined && { scope }) });
-    const entry: PendingSignIn = { controller, done: login.catch(() => undefined) };
+    const account = active(id);
+    const login = core.engine().login(target, {
+      signal: controller.signal,
+      account,
+      ...(scope !== undefined && { scope }),
+      ...(addAccount === true && { addAccount: true }),
+    });
+    const entry: PendingSignIn = { controller, account, done: login.catch(() => undefined) };
     pending.set(id, entry);
     try {
       const view = await login;
@@ -76,6 +97,8 @@ export function createAuthService(context: AppContext): {
       if (pending.get(id) === entry) pending.delete(id);
     }
   }
+
+  const signIn = (id: string, scope?: string) => signInAs(id, scope === undefined ? {} : { scope });
 
   const service: AuthService = {
     signIn,
@@ -92,17 +115,21 @@ export function createAuthService(context: AppContext): {
       context.host.clipboard.writeText(url);
       return true;
     },
-    async signOut(id) {
+    async pasteRedirect(id, address) {
+      const entry = pending.get(id);
+      if (!entry) {
+        return { accepted: false, reason: 'no-sign-in-pending', message: 'No sign-in is waiting for a pasted address. Choose Sign in first, then paste the address your browser ended on.' };
+      }
       const { target } = await httpServer(id);
-      const { revoked } = await core.engine().logout(target);
-      await context.dropConnection(id);
-      context.setStatus(id, { state: 'needs-sign-in', reason: 'Signed out.' });
-      context.emit('tokens:onChanged', { serverId: id, tokenSet: null });
-      return revoked;
+      return core.engine().submitRedirect(target, address, { account: entry.account });
+    },
+    async signOut(id) {
+      // The active account only; another account becomes active when one is left (accounts.ts).
+      return signOutAccount(context, id, active(id));
     },
     async stepUp(id, scopes) {
       const { target } = await httpServer(id);
-      const held = (await core.engine().tokenSetView(target))?.scopes ?? [];
+      const held = (await core.engine().tokenSetView(target, { account: active(id) }))?.scopes ?? [];
       const union = [...new Set([...held, ...scopes])];
       return signIn(id, union.join(' '));
     },
@@ -119,11 +146,11 @@ export function createAuthService(context: AppContext): {
     async tokens(id) {
       const server = await core.server(id);
       if (server.transport === 'stdio' || server.auth.mode === 'none') return null;
-      return (await core.engine().tokenSetView(await core.target(server))) ?? null;
+      return (await core.engine().tokenSetView(await core.target(server), { account: active(id) })) ?? null;
     },
     async refresh(id) {
       const { target } = await httpServer(id);
-      const view = await core.engine().refresh(target);
+      const view = await core.engine().refresh(target, { account: active(id) });
       context.emit('tokens:onChanged', { serverId: id, tokenSet: view });
       return view;
     },
@@ -132,9 +159,9 @@ export function createAuthService(context: AppContext): {
         throw new KeyportError('unsupported', 'Keyport introspects access tokens; a refresh token is checked by refreshing.');
       }
       const { target } = await httpServer(id);
-      const response = await core.engine().introspect(target);
-      const { active, ...claims } = response as { active: boolean } & Record<string, unknown>;
-      return { kind, active: active === true, claims };
+      const response = await core.engine().introspect(target, { account: active(id) });
+      const { active: isActive, ...claims } = response as { active: boolean } & Record<string, unknown>;
+      return { kind, active: isActive === true, claims };
     },
     /**
      * Revocation (RFC 7009) ends the grant: revoking the refresh token invalidates the access tokens issued with it
@@ -156,6 +183,7 @@ export function createAuthService(context: AppContext): {
 
   return {
     service,
+    signInAs,
     async dispose() {
       const all = [...pending.values()];
       for (const entry of all) entry.controller.abort();

@@ -21,6 +21,7 @@ export type CommandName =
   | 'tools'
   | 'call'
   | 'import'
+  | 'accounts'
   | 'help'
   | 'version';
 
@@ -64,25 +65,43 @@ export const commandSpecs: Readonly<Record<Exclude<CommandName, 'help' | 'versio
   },
   'servers remove': { usage: 'servers remove <server>', summary: 'remove a server and its stored secrets', options: {}, positionals: ['server'] },
   login: {
-    usage: 'login <server> [--scope S] [--browser-command CMD] [--timeout SECONDS]',
-    summary: 'sign in through the browser',
-    options: { scope: { type: 'string' }, 'browser-command': { type: 'string' }, timeout: { type: 'string' } },
+    usage: 'login <server> [--account NAME] [--scope S] [--browser-command CMD | --no-browser | --device] [--timeout SECONDS]',
+    summary: 'sign in: through the browser, by pasting the address it ended on (--no-browser), or with a code on any device (--device)',
+    options: {
+      scope: { type: 'string' },
+      'browser-command': { type: 'string' },
+      timeout: { type: 'string' },
+      'no-browser': { type: 'boolean' },
+      device: { type: 'boolean' },
+      account: { type: 'string' },
+    },
     positionals: ['server'],
   },
-  logout: { usage: 'logout <server>', summary: 'revoke at the authorization server where possible, then forget the tokens', options: {}, positionals: ['server'] },
-  status: { usage: 'status [<server>]', summary: 'signed-out | signed-in (expires in …) | expired | error …', options: {}, positionals: ['server?'] },
+  logout: {
+    usage: 'logout <server> [--account NAME]',
+    summary: 'revoke at the authorization server where possible, then forget the tokens (of one account)',
+    options: { account: { type: 'string' } },
+    positionals: ['server'],
+  },
+  status: { usage: 'status [<server>] [--account NAME]', summary: 'signed-out | signed-in (expires in …) | expired | error …', options: { account: { type: 'string' } }, positionals: ['server?'] },
   token: {
-    usage: 'token <server> [--reveal]',
+    usage: 'token <server> [--account NAME] [--reveal]',
     summary: 'show the decoded token; the raw token only with --reveal',
-    options: { reveal: { type: 'boolean' } },
+    options: { reveal: { type: 'boolean' }, account: { type: 'string' } },
     positionals: ['server'],
   },
-  tools: { usage: 'tools <server>', summary: "list the server's tools", options: {}, positionals: ['server'] },
+  tools: { usage: 'tools <server> [--account NAME]', summary: "list the server's tools", options: { account: { type: 'string' } }, positionals: ['server'] },
   call: {
-    usage: 'call <server> <tool> [--args JSON]',
+    usage: 'call <server> <tool> [--account NAME] [--args JSON]',
     summary: 'call a tool with JSON arguments',
-    options: { args: { type: 'string' } },
+    options: { args: { type: 'string' }, account: { type: 'string' } },
     positionals: ['server', 'tool'],
+  },
+  accounts: {
+    usage: 'accounts <server> [--use NAME]',
+    summary: 'list the accounts (identities) signed in to a server; --use makes one the active account',
+    options: { use: { type: 'string' } },
+    positionals: ['server'],
   },
   import: {
     usage: 'import <file>',

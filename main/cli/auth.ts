@@ -1,71 +1,22 @@
-/** `keyport login | logout | status | token`: the OAuth engine driven from the terminal. */
+/** `keyport logout | status | token`: the OAuth engine driven from the terminal (`login` is in login.ts). */
 import { serverDisplayUrl } from '../config/schema.ts';
 import type { ServerConfig } from '../config/schema.ts';
 import type { AuthStatus } from '../oauth/index.ts';
 import type { ParsedArgs } from './args.ts';
-import { createBrowserOpener } from './browser.ts';
+import { accountFor, accountOption } from './accounts.ts';
 import type { CliContext } from './context.ts';
-import { CliError, UsageError } from './errors.ts';
-import { formatTokenSet, relativeTime, singleLine, table } from './format.ts';
-
-/** `login <server>`: prints the URL and waits for the browser; Ctrl-C cancels (callback closed, nothing stored). */
-export async function login(ctx: CliContext, parsed: ParsedArgs): Promise<void> {
-  const o = parsed.options;
-  let timeoutMs: number | undefined;
-  if (typeof o.timeout === 'string') {
-    const seconds = Number(o.timeout);
-    if (!Number.isFinite(seconds) || seconds <= 0) throw new UsageError(`--timeout must be a positive number of seconds, not "${o.timeout}"`);
-    timeoutMs = Math.round(seconds * 1000);
-  }
-  const command = typeof o['browser-command'] === 'string' ? o['browser-command'] : ctx.io.env.BROWSER;
-  const controller = new AbortController();
-  let serverName = '';
-  const core = ctx.core({
-    openBrowser: createBrowserOpener({
-      ...(command !== undefined && command !== '' && { command }),
-      onProblem: (message) => ctx.io.stderr(message),
-    }),
-    onLoginState: (_url, state) => {
-      if (state.state === 'awaiting-user') {
-        ctx.io.stderr(`Open this URL to sign in to ${serverName}:\n  ${state.authorizationUrl}`);
-        ctx.io.stderr('Waiting for sign-in in your browser… (Ctrl-C to cancel)');
-      }
-    },
-    ...(timeoutMs !== undefined && { loginTimeoutMs: timeoutMs }),
-  });
-  const server = await ctx.server(parsed.args.server ?? '', true);
-  serverName = server.name;
-  const target = await ctx.target(server);
-  const stop = ctx.io.onInterrupt(() => controller.abort());
-  try {
-    const view = await core.engine().login(target, {
-      signal: controller.signal,
-      ...(typeof o.scope === 'string' && { scope: o.scope }),
-      ...(timeoutMs !== undefined && { timeoutMs }),
-    });
-    if (ctx.json) {
-      ctx.io.stdout(JSON.stringify({ server: { id: server.id, name: server.name }, tokenSet: view }));
-    } else {
-      const access = view.tokens.find((t) => t.kind === 'access');
-      const now = (ctx.deps.now ?? Date.now)();
-      const expiry = access?.expiresAt === undefined ? '' : `, expires ${relativeTime(access.expiresAt, now)}`;
-      ctx.io.stdout(`Signed in to ${singleLine(server.name)} (issuer ${singleLine(view.issuer)}; scopes ${singleLine(view.scopes.join(' ')) || 'none'}${expiry}).`);
-    }
-  } catch (err) {
-    if (controller.signal.aborted) throw new CliError('cancelled', 'Sign-in cancelled; nothing was stored.', 130);
-    throw err;
-  } finally {
-    stop();
-  }
-}
+import { CliError } from './errors.ts';
+import { formatTokenSet, relativeTime, table } from './format.ts';
 
 /** `logout <server>`: revoke at the AS where it can, then forget the tokens. */
 export async function logout(ctx: CliContext, parsed: ParsedArgs): Promise<void> {
   const server = await ctx.server(parsed.args.server ?? '', false);
   const target = await ctx.target(server);
   const engine = ctx.core().engine();
-  const had = await engine.status(target);
-  const { revoked } = await engine.logout(target);
+  const account = accountFor(ctx, server, parsed);
+  const had = await engine.status(target, { account });
+  const { revoked } = await engine.logout(target, { account });
+  if (had.state !== 'signed-out') await ctx.core().accounts.forgetAccount(server.id, account);
   if (ctx.json) {
     ctx.io.stdout(JSON.stringify({ server: { id: server.id, name: server.name }, signedOut: had.state !== 'signed-out', revoked }));
   } else if (had.state === 'signed-out') {
@@ -106,6 +57,7 @@ function describeStatus(entry: StatusEntry, now: number): string {
 /** `status [<server>]`: signed-out | signed-in (expires in …) | expired | error …, for one server or all. */
 export async function status(ctx: CliContext, parsed: ParsedArgs): Promise<void> {
   const ref = parsed.args.server;
+  accountOption(parsed.options.account);
   const servers: readonly ServerConfig[] = ref === undefined ? await ctx.config.load() : [await ctx.server(ref, false)];
   const engine = servers.some((s) => s.transport !== 'stdio') ? ctx.core().engine() : undefined;
   const entries: StatusEntry[] = [];
@@ -116,7 +68,7 @@ export async function status(ctx: CliContext, parsed: ParsedArgs): Promise<void>
       continue;
     }
     try {
-      entries.push({ ...base, status: await engine.status(await ctx.target(server)) });
+      entries.push({ ...base, status: await engine.status(await ctx.target(server), { account: accountFor(ctx, server, parsed) }) });
     } catch (err) {
       // One broken server must not hide the others; a keychain failure is the same for all, so it is thrown.
       if (typeof err === 'object' && err !== null && String((err as { code?: unknown }).code).startsWith('keychain_')) throw err;
@@ -139,7 +91,8 @@ export async function token(ctx: CliContext, parsed: ParsedArgs): Promise<void> 
   const server = await ctx.server(parsed.args.server ?? '', false);
   const target = await ctx.target(server);
   const engine = ctx.core().engine();
-  const view = await engine.tokenSetView(target);
+  const account = accountFor(ctx, server, parsed);
+  const view = await engine.tokenSetView(target, { account });
   if (view === undefined) {
     throw new CliError('not_signed_in', `Not signed in to ${server.name}; run \`keyport login ${server.name}\`.`);
   }
@@ -147,7 +100,7 @@ export async function token(ctx: CliContext, parsed: ParsedArgs): Promise<void> 
   if (parsed.options.reveal === true) {
     const all = await ctx.secrets().credentials.listTokenSets();
     const record = all
-      .filter((r) => r.serverUrl === target.serverUrl && r.issuer === view.issuer && r.resource === view.resource)
+      .filter((r) => r.serverUrl === target.serverUrl && r.issuer === view.issuer && r.resource === view.resource && r.account === account)
       .sort((a, b) => b.obtainedAt - a.obtainedAt)[0];
     raw = record?.accessToken;
   }

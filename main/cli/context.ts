@@ -29,6 +29,8 @@ export interface EngineOptions {
   readonly openBrowser?: BrowserOpener;
   readonly onLoginState?: (serverUrl: string, state: LoginState) => void;
   readonly loginTimeoutMs?: number;
+  /** Whether a browser can be opened here (`--no-browser`, or no display): `automatic` servers then use a device code. */
+  readonly browserAvailable?: () => boolean;
 }
 
 /** Everything a command can use. */
@@ -63,6 +65,7 @@ export class CliContext {
       ...(engine.openBrowser !== undefined && { openBrowser: engine.openBrowser }),
       ...(engine.onLoginState !== undefined && { onLoginState: engine.onLoginState }),
       ...(engine.loginTimeoutMs !== undefined && { loginTimeoutMs: engine.loginTimeoutMs }),
+      ...(engine.browserAvailable !== undefined && { browserAvailable: engine.browserAvailable }),
     });
     return this.#core;
   }

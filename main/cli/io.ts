@@ -3,6 +3,7 @@
  * pass a recording one and run the CLI in-process. `terminalSafeIo()` is the output boundary every command writes
  * through: no character a server controls can drive the terminal, whatever the command (issue 11 §3).
  */
+import { createInterface } from 'node:readline';
 import { format } from 'node:util';
 import { jsonSafe, terminalSafe } from './terminal-text.ts';
 
@@ -17,6 +18,16 @@ export interface CliIo {
   readonly env: NodeJS.ProcessEnv;
   /** Calls `handler` on Ctrl-C until the returned function is called. */
   readonly onInterrupt: (handler: () => void) => () => void;
+  /**
+   * Reads stdin line by line (a redirected address pasted back, issue 13) until the returned function is called or
+   * stdin ends (`onEnd`). Absent: the caller reads all of stdin with {@link readStdin} instead.
+   */
+  readonly readLines?: (onLine: (line: string) => void, onEnd?: () => void) => () => void;
+  /**
+   * Rewrites one transient status line on stderr (a countdown); present only when stderr is a terminal. `''` clears
+   * the line, which the caller does before printing anything else.
+   */
+  readonly status?: (text: string) => void;
 }
 
 /**
@@ -30,6 +41,7 @@ export function terminalSafeIo(io: CliIo, json: () => boolean): CliIo {
     ...io,
     stdout: (text) => io.stdout(json() ? jsonSafe(text) : terminalSafe(text)),
     stderr: (text) => io.stderr(terminalSafe(text)),
+    ...(io.status !== undefined && { status: (text: string) => io.status?.(terminalSafe(text).replace(/\n/g, ' ')) }),
   };
 }
 
@@ -61,5 +73,22 @@ export function processIo(): CliIo {
       process.on('SIGINT', handler);
       return () => process.off('SIGINT', handler);
     },
+    readLines: (onLine, onEnd) => {
+      const lines = createInterface({ input: process.stdin, terminal: false, crlfDelay: Infinity });
+      let open = true;
+      lines.on('line', (line) => onLine(line));
+      lines.once('close', () => {
+        if (open) onEnd?.();
+        open = false;
+      });
+      return () => {
+        if (!open) return;
+        open = false;
+        lines.close();
+        // Nothing reads stdin after this: let the process end instead of waiting for more input.
+        process.stdin.destroy();
+      };
+    },
+    ...(process.stderr.isTTY && { status: (text: string) => void process.stderr.write(`\r\x1b[2K${text}`) }),
   };
 }

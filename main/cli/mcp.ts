@@ -5,15 +5,16 @@ import type { McpConnection } from '../mcp/index.ts';
 import type { ContentView } from '../mcp/views.ts';
 import type { ServerConfig } from '../config/schema.ts';
 import type { ParsedArgs } from './args.ts';
+import { accountOption } from './accounts.ts';
 import type { CliContext } from './context.ts';
 import { CliError, UsageError } from './errors.ts';
 import { table } from './format.ts';
 
 /** Opens a connection to `server` with the core's connection config and (for HTTP) its non-interactive session. */
-async function connect(ctx: CliContext, server: ServerConfig): Promise<McpConnection> {
+async function connect(ctx: CliContext, server: ServerConfig, account?: string): Promise<McpConnection> {
   const core = ctx.core();
   const config = await core.connectionConfig(server);
-  const session = server.transport === 'stdio' ? undefined : await core.session(server);
+  const session = server.transport === 'stdio' ? undefined : await core.session(server, undefined, account);
   const connection = createConnection(config, {
     reconnect: false,
     clientInfo: { name: 'keyport-cli', version: '0.1.0' },
@@ -42,7 +43,7 @@ function signInHint(err: unknown, server: ServerConfig): unknown {
 /** `tools <server>`: the server's tools (JSON: `{ tools: ToolView[] }`). */
 export async function tools(ctx: CliContext, parsed: ParsedArgs): Promise<void> {
   const server = await ctx.server(parsed.args.server ?? '', true);
-  const connection = await connect(ctx, server);
+  const connection = await connect(ctx, server, accountOption(parsed.options.account));
   try {
     const list = await connection.listTools().catch((err: unknown) => Promise.reject(signInHint(err, server)));
     if (ctx.json) ctx.io.stdout(JSON.stringify({ tools: list }));
@@ -82,7 +83,7 @@ export async function call(ctx: CliContext, parsed: ParsedArgs): Promise<void> {
     args = value as Record<string, unknown>;
   }
   const server = await ctx.server(parsed.args.server ?? '', true);
-  const connection = await connect(ctx, server);
+  const connection = await connect(ctx, server, accountOption(parsed.options.account));
   try {
     const result = await connection.callTool(parsed.args.tool ?? '', args).catch((err: unknown) => Promise.reject(signInHint(err, server)));
     if (ctx.json) ctx.io.stdout(JSON.stringify({ result }));

@@ -44,6 +44,8 @@ export const authSettingsSchema = z
     clientMetadataDocumentUrl: z.string().url().max(2048).optional(),
     preferredAuthorizationServer: z.string().url().max(2048).optional(),
     dpop: z.enum(['auto', 'off']).default('auto'),
+    /** How the user signs in (issue 13); absent means the browser. */
+    signInMethod: z.enum(['browser', 'device', 'automatic']).optional(),
     // Compatibility settings (issue 12), non-secret; checked by compat.ts's rules on every read and write.
     resourceOverride: z.string().min(1).max(2048).optional(),
     audience: z.string().min(1).max(2048).optional(),
@@ -152,6 +154,7 @@ export function toAuthSettingsView(auth: AuthSettings): AuthSettingsView {
       preferredAuthorizationServer: auth.preferredAuthorizationServer,
     }),
     dpop: auth.dpop,
+    ...(auth.signInMethod !== undefined && { signInMethod: auth.signInMethod }),
     ...compatSettingsView(auth),
   };
 }

@@ -3,11 +3,13 @@
  * services. Kept free of `electron` so the Chromium test harness drives exactly these functions.
  */
 import type {
+  AccountsView,
   AppInfo,
   ElicitationResponseView,
   FlowTraceView,
   ImportReportView,
   IntrospectionView,
+  PasteResultView,
   LogMessageView,
   PromptResultView,
   PromptView,
@@ -45,6 +47,8 @@ export interface AuthService {
   stepUp(id: string, scopes: readonly string[]): Promise<TokenSetView>;
   forgetRegistration(id: string): Promise<boolean>;
   redirectUri(id: string): Promise<string>;
+  /** Hands an address the user pasted back to the sign-in waiting for it (checked like a callback; never echoed). */
+  pasteRedirect(id: string, address: string): Promise<PasteResultView>;
   tokens(id: string): Promise<TokenSetView | null>;
   refresh(id: string): Promise<TokenSetView>;
   introspect(id: string, kind: 'access' | 'refresh'): Promise<IntrospectionView>;
@@ -52,6 +56,15 @@ export interface AuthService {
   copyToken(id: string, kind: 'access' | 'refresh' | 'id'): Promise<boolean>;
   revealToken(id: string, kind: 'access' | 'refresh' | 'id'): Promise<string>;
   flows(id: string): Promise<readonly FlowTraceView[]>;
+}
+
+/** Several accounts per server (issue 13): list, add another, switch the active one, rename, sign one out. */
+export interface AccountService {
+  list(id: string): Promise<AccountsView>;
+  add(id: string): Promise<TokenSetView>;
+  switchTo(id: string, account: string): Promise<AccountsView>;
+  rename(id: string, account: string, name: string): Promise<AccountsView>;
+  signOut(id: string, account: string): Promise<boolean>;
 }
 
 /** What a connected server offers: tools, resources, prompts, its log, and its elicitation requests. */
@@ -73,12 +86,13 @@ export interface AppServices {
   readonly openExternal: (url: string) => Promise<boolean>;
   readonly servers: ServerDirectory;
   readonly auth: AuthService;
+  readonly accounts: AccountService;
   readonly capabilities: CapabilityService;
 }
 
 /** Builds the complete handler table; the `Handlers` type makes a missing channel a compile error. */
 export function createHandlers(services: AppServices): Handlers {
-  const { servers, auth, capabilities } = services;
+  const { servers, auth, accounts, capabilities } = services;
   return {
     'app:info': async () => services.info(),
     'app:openExternal': async (url) => ({ opened: await services.openExternal(url) }),
@@ -98,6 +112,12 @@ export function createHandlers(services: AppServices): Handlers {
     'auth:stepUp': (id, scopes) => auth.stepUp(id, scopes),
     'auth:forgetRegistration': async (id) => ({ forgotten: await auth.forgetRegistration(id) }),
     'auth:redirectUri': async (id) => ({ redirectUri: await auth.redirectUri(id) }),
+    'auth:pasteRedirect': (id, address) => auth.pasteRedirect(id, address),
+    'accounts:list': (id) => accounts.list(id),
+    'accounts:add': (id) => accounts.add(id),
+    'accounts:switch': (id, account) => accounts.switchTo(id, account),
+    'accounts:rename': (id, account, name) => accounts.rename(id, account, name),
+    'accounts:signOut': async (id, account) => ({ revoked: await accounts.signOut(id, account) }),
     'tokens:get': (id) => auth.tokens(id),
     'tokens:refresh': (id) => auth.refresh(id),
     'tokens:introspect': (id, kind) => auth.introspect(id, kind),

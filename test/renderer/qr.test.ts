@@ -2,9 +2,13 @@
  * The device panel's QR encoder (renderer/src/lib/qr.ts), checked by decoding what it draws with an independent
  * decoder (jsQR) at every version it makes: a code a phone cannot read would send the user nowhere.
  */
-import jsQR from 'jsqr';
+import jsQRModule from 'jsqr';
 import { describe, expect, it } from 'vitest';
 import { encodeQr, MAX_QR_VERSION, type QrCode } from '../../renderer/src/lib/qr.ts';
+
+type Decoder = (data: Uint8ClampedArray, width: number, height: number, options?: { inversionAttempts?: 'dontInvert' }) => { data: string } | null;
+/** jsQR is CommonJS: depending on the loader its function is the module or its `default`. */
+const jsQR: Decoder = ((jsQRModule as unknown as { default?: Decoder }).default ?? jsQRModule) as unknown as Decoder;
 
 /** Renders the modules as RGBA pixels with a 4-module quiet zone, `scale` pixels per module. */
 function pixels(code: QrCode, scale = 4): { data: Uint8ClampedArray; width: number } {

@@ -2,7 +2,8 @@
  * `npm run screenshots`: PNGs of the window's main screens, in the light and the dark theme, into screenshots/. Uses
  * the Chromium harness (built renderer, real main handlers) and the test bed, so every screen shows real data: the
  * empty state, the server list, sign-in waiting for the browser, a failed sign-in, the overview, the token
- * inspector, the flow timeline, a tool result and a tool error.
+ * inspector, the flow timeline, a tool result and a tool error; then (issue 13) the account switcher, the pasted
+ * address field and the device-code panel.
  *
  * Run: `node test/renderer/screenshots.ts [outDir]` (scripts/screenshots.mjs does; KEYPORT_SKIP_BUILD=1 skips the
  * build).
@@ -130,6 +131,43 @@ async function shootTheme(bed: TestBed, theme: 'light' | 'dark', outDir: string)
     await shot('resources');
     await tab(page, 'Log');
     await shot('log');
+
+    // Issue 13: a second account, the "Paste the address" field, the device-code panel (shot last, so the numbers of
+    // the screens above stay as the docs reference them).
+    await tab(page, 'Tokens');
+    harness.setBrowser((url) => completeLogin(url, { username: 'bob', password: 'secret456' }));
+    await page.getByRole('button', { name: 'Add another account' }).click();
+    await until(async () => (await page.getByTestId('account-bob').count()) === 1);
+    await page.getByRole('status', { name: 'Sign-in' }).getByRole('button', { name: 'Dismiss' }).click();
+    await shot('accounts');
+
+    harness.setBrowser(never);
+    await page.getByRole('button', { name: 'Add another account' }).click();
+    await until(async () => ((await page.getByRole('status', { name: 'Sign-in' }).textContent()) ?? '').includes('Finish signing in'));
+    await page.getByText('Browser on another device? Paste the address it ended on').click();
+    await page.getByLabel('Paste the address').fill('http://127.0.0.1:1/callback?code=example&state=not-this-sign-in');
+    await page.getByRole('button', { name: 'Use this address' }).click();
+    await until(async () => (await page.getByTestId('paste-result').count()) === 1);
+    await shot('sign-in-paste');
+    await page.getByRole('button', { name: 'Cancel', exact: true }).click();
+    await until(async () => ((await page.getByRole('status', { name: 'Sign-in' }).textContent()) ?? '').includes('cancelled'));
+
+    const demo = await page.evaluate(() =>
+      (window as unknown as { keyport: { listServers(): Promise<{ value: { id: string; name: string; url: string }[] }> } }).keyport.listServers(),
+    );
+    const server = demo.value.find((x) => x.name === 'Demo server')!;
+    const setMethod = (signInMethod: 'device' | 'browser') =>
+      page.evaluate(
+        ([id, url, method]) =>
+          (window as unknown as { keyport: { updateServer(i: string, s: unknown): Promise<unknown> } }).keyport.updateServer(id, { url, auth: { signInMethod: method } }),
+        [server.id, server.url, signInMethod] as const,
+      );
+    await setMethod('device');
+    await page.getByRole('button', { name: 'Add another account' }).click();
+    await until(async () => (await page.getByTestId('user-code').count()) === 1);
+    await shot('device-code');
+    await page.getByRole('button', { name: 'Cancel', exact: true }).click();
+    await setMethod('browser');
   } finally {
     await harness.close();
   }

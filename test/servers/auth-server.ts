@@ -99,6 +99,12 @@ export interface AuthServerOptions {
   /** Rotate the RFC 7592 registration access token on every management call (default false). */
   readonly rotateRegistrationAccessToken?: boolean;
   /**
+   * RFC 8628 knobs (issue 13 tests): the `interval` the device authorization response advertises (oidc-provider sends
+   * none, so clients use 5 s), how many pending polls are answered `slow_down` instead (§3.5), and the device code's
+   * lifetime in seconds (default 600).
+   */
+  readonly deviceFlow?: { readonly interval?: number; readonly slowDownPolls?: number; readonly codeTtl?: number };
+  /**
    * Path of the issuer (e.g. `/realms/mcp` as Keycloak, `/oauth2/default` as Okta): the issuer becomes
    * `http://127.0.0.1:<port><issuerPath>` and every endpoint lives under it. Default: none.
    */
@@ -271,7 +277,7 @@ async function buildAuthServer(
       ClientCredentials: () => ttls.accessToken,
       RefreshToken: () => ttls.refreshToken,
       AuthorizationCode: 60,
-      DeviceCode: 600,
+      DeviceCode: options.deviceFlow?.codeTtl ?? 600,
       IdToken: 3600,
       Interaction: 3600,
       Session: 24 * 3600,
@@ -399,6 +405,22 @@ async function buildAuthServer(
       });
     }
   });
+  // RFC 8628 knobs: an advertised polling interval, and `slow_down` in place of the first pending answers.
+  let slowDownsLeft = options.deviceFlow?.slowDownPolls ?? 0;
+  if (options.deviceFlow !== undefined) {
+    provider.use(async (ctx: ProviderContext, next: () => Promise<void>) => {
+      await next();
+      const route: string | undefined = ctx.oidc?.route;
+      const body = ctx.body && typeof ctx.body === 'object' ? (ctx.body as Record<string, unknown>) : undefined;
+      if (!body) return;
+      if (route === 'device_authorization' && options.deviceFlow?.interval !== undefined) body.interval = options.deviceFlow.interval;
+      if (route === 'token' && body.error === 'authorization_pending' && slowDownsLeft > 0) {
+        slowDownsLeft -= 1;
+        body.error = 'slow_down';
+        body.error_description = 'you are polling too quickly and should back off at a reasonable rate';
+      }
+    });
+  }
   // oidc-provider reports server-side failures on this event; surface them instead of failing silently.
   provider.on('server_error', (_ctx: unknown, error: Error) => {
     console.error('[auth-server] server_error:', error);

@@ -51,6 +51,7 @@ function spiedServices() {
       stepUp: reject(),
       forgetRegistration: reject(),
       redirectUri: reject(),
+      pasteRedirect: reject(),
       tokens: reject(),
       refresh: reject(),
       introspect: reject(),
@@ -58,6 +59,13 @@ function spiedServices() {
       copyToken: reject(),
       revealToken: reject(),
       flows: reject(),
+    },
+    accounts: {
+      list: reject(),
+      add: reject(),
+      switchTo: reject(),
+      rename: reject(),
+      signOut: reject(),
     },
     capabilities: {
       tools: reject(),
@@ -76,7 +84,7 @@ function spiedServices() {
 
 /** Every spy of a services object, to assert that none was called. */
 function allSpies(services: ReturnType<typeof spiedServices>) {
-  return [services.info, services.openExternal, ...Object.values(services.servers), ...Object.values(services.auth), ...Object.values(services.capabilities)];
+  return [services.info, services.openExternal, ...Object.values(services.servers), ...Object.values(services.auth), ...Object.values(services.accounts), ...Object.values(services.capabilities)];
 }
 
 describe('one handler per channel', () => {

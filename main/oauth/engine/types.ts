@@ -96,6 +96,11 @@ export interface LoginOptions {
    * the AS offers it, else `prompt=login`), and the account is named after the identity unless it is already stored.
    */
   readonly addAccount?: boolean;
+  /**
+   * Asks the user to choose the identity (the same `prompt` as `addAccount`) but stores under `account` by the usual
+   * rule: for a named account that holds no tokens yet while the server has others (`keyport login --account NAME`).
+   */
+  readonly selectAccount?: boolean;
 }
 
 /** How a server signs users in: the browser (default), the device authorization grant, or device when no browser can open. */

@@ -81,6 +81,8 @@ export const createAuthSlice: StateCreator<KeyportState, [], [], AuthSlice> = (s
         const e = describeError(error);
         put(serverId, e.code === 'cancelled' ? { phase: 'cancelled' } : { phase: 'failed', error: e });
         void get().loadFlows(serverId);
+      } finally {
+        get().clearSignInExtras(serverId);
       }
     },
     async cancelSignIn(serverId) {

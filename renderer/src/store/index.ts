@@ -4,6 +4,7 @@
  */
 import { create } from 'zustand';
 import { api } from '../bridge.ts';
+import { createAccountsSlice, type AccountsSlice } from './accounts-slice.ts';
 import { createAppSlice, type AppSlice } from './app-slice.ts';
 import { createAuthSlice, type AuthSlice } from './auth-slice.ts';
 import { createCatalogSlice, type CatalogSlice } from './catalog-slice.ts';
@@ -23,7 +24,8 @@ export type KeyportState = AppSlice &
   FlowsSlice &
   ToolsSlice &
   CatalogSlice &
-  LogSlice;
+  LogSlice &
+  AccountsSlice;
 
 /** The store hook. */
 export const useKeyport = create<KeyportState>()((...a) => ({
@@ -36,6 +38,7 @@ export const useKeyport = create<KeyportState>()((...a) => ({
   ...createToolsSlice(...a),
   ...createCatalogSlice(...a),
   ...createLogSlice(...a),
+  ...createAccountsSlice(...a),
 }));
 
 /** Loads initial data and subscribes to main's push events; returns an unsubscribe for tests and hot reload. */
@@ -48,6 +51,7 @@ export function startStore(): () => void {
     k.onServersChanged((servers) => state().serversChanged(servers)),
     k.onAuthStatus(({ serverId, status }) => state().statusChanged(serverId, status)),
     k.onStepUp((request) => state().stepUpRequested(request)),
+    k.onDeviceCode(({ serverId, device }) => state().deviceCodeArrived(serverId, device)),
     k.onTokensChanged(({ serverId, tokenSet }) => state().tokensChanged(serverId, tokenSet)),
     k.onFlowTrace(({ serverId, trace }) => state().traceArrived(serverId, trace)),
     k.onToolProgress(({ callId, progress }) => state().progressArrived(callId, progress)),

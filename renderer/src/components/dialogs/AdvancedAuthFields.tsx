@@ -107,6 +107,14 @@ export function AdvancedAuthFields({ form, change, shown, server, open }: Advanc
       </label>
       {shown('clientMetadataDocumentUrl') && <p className="field-problem" role="alert">{shown('clientMetadataDocumentUrl')}</p>}
       <label>
+        How to sign in
+        <select value={form.signInMethod} onChange={(e) => change({ signInMethod: e.target.value as ServerFormState['signInMethod'] })}>
+          <option value="browser">In the browser on this computer</option>
+          <option value="device">With a code on any device (device flow)</option>
+          <option value="automatic">Automatic: a code when no browser can open here</option>
+        </select>
+      </label>
+      <label>
         DPoP (sender-constrained tokens)
         <select value={form.dpop} onChange={(e) => change({ dpop: e.target.value as 'auto' | 'off' })}>
           <option value="auto">Use when the provider supports it</option>

@@ -1,5 +1,5 @@
 /** The add/edit server form's state and how it becomes a `ServerInput` for main. */
-import type { AuthMode, ServerInput, ServerView, TransportKind } from '../../../../preload/contract.ts';
+import type { AuthMode, ServerInput, ServerView, SignInMethodView, TransportKind } from '../../../../preload/contract.ts';
 import { optionalUrlProblem, urlProblem } from '../../lib/url-problem.ts';
 import { compatInput, compatProblems, initialCompatState, type CompatField, type CompatFormState } from './compat-form.ts';
 
@@ -22,6 +22,8 @@ export interface ServerFormState extends CompatFormState {
   readonly preferredAuthorizationServer: string;
   readonly clientMetadataDocumentUrl: string;
   readonly dpop: 'auto' | 'off';
+  /** How the user signs in (issue 13): the browser here, a code on any device, or device when no browser can open. */
+  readonly signInMethod: SignInMethodView;
 }
 
 /** The form's starting state: blank with a URL, or a server's current settings. */
@@ -41,6 +43,7 @@ export function initialFormState(server: ServerView | undefined, url = ''): Serv
     preferredAuthorizationServer: auth?.preferredAuthorizationServer ?? '',
     clientMetadataDocumentUrl: auth?.clientMetadataDocumentUrl ?? '',
     dpop: auth?.dpop ?? 'auto',
+    signInMethod: auth?.signInMethod ?? 'browser',
     ...initialCompatState(auth),
   };
 }
@@ -121,6 +124,7 @@ export function toServerInput(form: ServerFormState): ServerInput {
       ...(form.preferredAuthorizationServer.trim() ? { preferredAuthorizationServer: form.preferredAuthorizationServer.trim() } : {}),
       ...(form.clientMetadataDocumentUrl.trim() ? { clientMetadataDocumentUrl: form.clientMetadataDocumentUrl.trim() } : {}),
       dpop: form.dpop,
+      signInMethod: form.signInMethod,
       ...compatInput(form),
     },
   };

@@ -1,6 +1,8 @@
 /**
  * The sign-in banner: "Finish signing in in your browser" with the authorization server's name, Cancel and Copy
- * link while waiting; then success, or the failure with main's advice and what to do next.
+ * link while waiting, and a field to paste the address the browser ended on (issue 13); for a device sign-in the
+ * code to enter, its QR code and countdown instead; then success, or the failure with main's advice and what to do
+ * next.
  */
 import { useState } from 'react';
 import { useKeyport } from '../../store/index.ts';
@@ -8,6 +10,8 @@ import type { SignInFlow } from '../../store/auth-slice.ts';
 import { ErrorBox } from '../common/ErrorBox.tsx';
 import { LocalTime } from '../common/LocalTime.tsx';
 import { ServerDialog } from '../dialogs/ServerDialog.tsx';
+import { DeviceCodePanel } from './DeviceCodePanel.tsx';
+import { PasteRedirectField } from './PasteRedirectField.tsx';
 
 const idle: SignInFlow = { phase: 'idle' };
 
@@ -29,7 +33,10 @@ export function SignInPanel({ serverId }: { readonly serverId: string }) {
   const copyLink = useKeyport((s) => s.copySignInLink);
   const dismiss = useKeyport((s) => s.dismissSignIn);
   const signIn = useKeyport((s) => s.signIn);
+  const device = useKeyport((s) => s.deviceCodes[serverId]);
   const [editing, setEditing] = useState(false);
+
+  if (device && (flow.phase === 'starting' || flow.phase === 'waiting')) return <DeviceCodePanel serverId={serverId} device={device} />;
 
   switch (flow.phase) {
     case 'idle':
@@ -70,6 +77,7 @@ export function SignInPanel({ serverId }: { readonly serverId: string }) {
               Cancel
             </button>
           </div>
+          <PasteRedirectField serverId={serverId} />
         </div>
       );
     }
