@@ -9,6 +9,7 @@ import { createOAuthEngine, InMemoryCredentialStore, localBrowserAvailable } fro
 import type { LoginState, OAuthEngineDeps, ServerTarget } from '../../main/oauth/index.ts';
 import type { FlowTraceView } from '../../preload/contract.ts';
 import { DEVICE_CODE_GRANT } from '../../main/oauth/device-authorization.ts';
+import { redactBody, redactUrl } from '../../main/oauth/trace.ts';
 import { startTestBed, type TestBed, type TestBedOptions } from '../servers/testbed.ts';
 import { completeDeviceLogin } from '../servers/user-agent.ts';
 import { ACCOUNTS } from '../servers/accounts.ts';
@@ -165,5 +166,16 @@ describe('device authorization grant (RFC 8628)', () => {
     const { engine } = deviceEngine();
     const noDevice = await bed({ authServer: { discovery: (doc: Record<string, unknown>) => delete doc.device_authorization_endpoint } });
     await expect(engine.login(device(noDevice))).rejects.toMatchObject({ code: 'unsupported', message: expect.stringMatching(/browser sign-in/) });
+  });
+});
+
+describe('the device code in traces', () => {
+  it('is masked by field name, even before the engine knows its value', () => {
+    const poll = `grant_type=${encodeURIComponent(DEVICE_CODE_GRANT)}&device_code=GmRhmhcxhwAzkoEqiMEg_DnyEysNkuNhszIySk9eS&client_id=c1`;
+    expect(redactBody(poll)).not.toContain('GmRhmhcx');
+    expect(redactBody(JSON.stringify({ device_code: 'GmRhmhcxhwAzkoEqiMEg', user_code: 'WDJB-MJHT', expires_in: 600 }))).toBe(
+      '{"device_code":"[redacted]","user_code":"WDJB-MJHT","expires_in":600}',
+    );
+    expect(redactUrl('https://as.example/token?device_code=GmRhmhcxhwAzkoEqiMEg')).not.toContain('GmRhmhcx');
   });
 });
