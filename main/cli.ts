@@ -8,6 +8,7 @@ import type { ParsedArgs } from './cli/args.ts';
 import { accounts } from './cli/accounts.ts';
 import { logout, status, token } from './cli/auth.ts';
 import { login } from './cli/login.ts';
+import { report } from './cli/report.ts';
 import { CliContext } from './cli/context.ts';
 import type { CliDeps } from './cli/context.ts';
 import { ExitCode, toCliFailure } from './cli/errors.ts';
@@ -52,6 +53,8 @@ async function dispatch(ctx: CliContext, parsed: ParsedArgs): Promise<void> {
       return call(ctx, parsed);
     case 'accounts':
       return accounts(ctx, parsed);
+    case 'report':
+      return report(ctx, parsed, CLI_VERSION);
     case 'help':
       ctx.io.stdout(helpText());
       return;
@@ -69,13 +72,16 @@ export async function main(argv: readonly string[], rawIo: CliIo = processIo(), 
   let json = argv.includes('--json');
   // The output boundary: every command writes through it, so no server-controlled character reaches the terminal raw.
   const io = terminalSafeIo(rawIo, () => json);
+  let ctx: CliContext | undefined;
   try {
     const parsed = parseCommandLine(argv);
     json = parsed.json;
-    const ctx = new CliContext(io, { json: parsed.json, ...(parsed.dataDir !== undefined && { dataDir: parsed.dataDir }) }, deps);
+    ctx = new CliContext(io, { json: parsed.json, ...(parsed.dataDir !== undefined && { dataDir: parsed.dataDir }) }, deps);
     await dispatch(ctx, parsed);
+    await ctx.settle();
     return ExitCode.ok;
   } catch (err) {
+    await ctx?.settle();
     const failure = toCliFailure(err);
     const hint = failure.exitCode === ExitCode.usage ? ' (see keyport --help)' : '';
     io.stderr(`keyport: ${failure.message}${hint}`);

@@ -3,7 +3,8 @@
  * services built from the same core the CLI uses, and a clean shutdown. Everything with logic lives elsewhere.
  */
 import { join } from 'node:path';
-import { app, clipboard, dialog, session, shell, type BrowserWindow } from 'electron';
+import { app, clipboard, dialog, Notification, session, shell, type BrowserWindow } from 'electron';
+import type { Notifier } from './app/notices.ts';
 import { createDispatcher } from './ipc/dispatch.ts';
 import { createHandlers } from './ipc/handlers.ts';
 import { registerIpcHandlers, windowEmitter } from './ipc/register.ts';
@@ -22,6 +23,55 @@ registerRendererScheme();
 
 let mainWindow: BrowserWindow | undefined;
 let runtime: AppRuntime | undefined;
+
+/** Brings the window to the front (restored if minimised), as a click on one of Keyport's notices should. */
+export function focusWindow(window: BrowserWindow | undefined): void {
+  if (!window || window.isDestroyed()) return;
+  if (window.isMinimized()) window.restore();
+  window.show();
+  window.focus();
+  if (process.platform === 'darwin') app.focus({ steal: true });
+}
+
+/**
+ * Issue 14's notifier on Electron: native notifications (kept referenced until closed, or a click could be lost to
+ * garbage collection) that focus the window when clicked, and the dock/launcher badge where the platform has one
+ * (macOS, Linux Unity launchers; Windows has no numeric badge).
+ */
+export function createElectronNotifier(getWindow: () => BrowserWindow | undefined, platform: NodeJS.Platform = process.platform): Notifier {
+  const live = new Set<Notification>();
+  return {
+    notify(notice, onClick) {
+      if (!Notification.isSupported()) return;
+      const shown = new Notification({ title: notice.title, body: notice.body });
+      live.add(shown);
+      shown.on('click', () => {
+        focusWindow(getWindow());
+        onClick();
+      });
+      shown.on('close', () => live.delete(shown));
+      shown.show();
+    },
+    setBadgeCount(count) {
+      if (platform === 'darwin' || platform === 'linux') app.setBadgeCount(count);
+    },
+  };
+}
+
+/** Asks where to save a sign-in report: HTML by default, JSON when the user picks it. Undefined when cancelled. */
+export async function chooseReportFile(getWindow: () => BrowserWindow | undefined, suggestedName: string): Promise<string | undefined> {
+  const options = {
+    title: 'Save sign-in report',
+    defaultPath: join(app.getPath('documents'), suggestedName),
+    filters: [
+      { name: 'Web page (HTML)', extensions: ['html'] },
+      { name: 'JSON', extensions: ['json'] },
+    ],
+  };
+  const window = getWindow();
+  const result = window ? await dialog.showSaveDialog(window, options) : await dialog.showSaveDialog(options);
+  return result.canceled || !result.filePath ? undefined : result.filePath;
+}
 
 async function start(): Promise<void> {
   hardenSession(session.defaultSession);
@@ -57,6 +107,12 @@ async function start(): Promise<void> {
       const result = mainWindow ? await dialog.showOpenDialog(mainWindow, options) : await dialog.showOpenDialog(options);
       return result.canceled ? undefined : result.filePaths[0];
     },
+    // A notice clicked after the window was closed (macOS keeps running) opens it again.
+    notifier: createElectronNotifier(() => {
+      if (!mainWindow && runtime) openWindow();
+      return mainWindow;
+    }),
+    chooseSaveFile: (suggestedName) => chooseReportFile(() => mainWindow, suggestedName),
   });
   const dispatch = createDispatcher(
     createHandlers(runtime.services),

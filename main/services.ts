@@ -8,13 +8,16 @@ import { createAccountService } from './app/accounts.ts';
 import { createAuthService } from './app/auth.ts';
 import { createCapabilityService, createElicitationBroker } from './app/capabilities.ts';
 import { createAppContext, type AppContext, type HostEffects } from './app/context.ts';
+import { createForesight, type Foresight } from './app/foresight.ts';
+import { silentNotifier, type Notifier } from './app/notices.ts';
 import { createServerDirectory } from './app/servers.ts';
 import { createKeyportCore, type KeyportCoreOptions } from './core.ts';
 import { createNetwork } from './net/proxy.ts';
 import { readNetworkSettings } from './net/settings.ts';
 import { KeyportError } from './errors.ts';
-import type { Emit } from './ipc/events.ts';
+import { fanOut, type Emit } from './ipc/events.ts';
 import type { AppServices } from './ipc/handlers.ts';
+import { warningSpansFrom, type ExpiryWarningSpans } from './oauth/index.ts';
 
 /** What the shell passes in: the side effects that differ between the app, the CLI and tests. */
 export interface AppRuntimeOptions extends Partial<HostEffects> {
@@ -29,12 +32,22 @@ export interface AppRuntimeOptions extends Partial<HostEffects> {
   readonly autoConnect?: boolean;
   /** Servers to list on the very first run (no server list yet), e.g. the local demo server in development. */
   readonly firstRunServers?: readonly ServerInput[];
+  /** Native notifications and the badge (issue 14); none by default. */
+  readonly notifier?: Notifier;
+  /** How long ahead lifetimes are warned about; default from the environment, else 24 h / 7 d. */
+  readonly expiryWarnings?: ExpiryWarningSpans;
+  /** Asks where to save a file (a sign-in report); undefined when the user cancels. Default: nothing is saved. */
+  readonly chooseSaveFile?: (suggestedName: string) => Promise<string | undefined>;
+  /** Tests: how often lifetimes are looked at (0: only on a sweep) and how notices are grouped and spaced. */
+  readonly foresightTiming?: { readonly expiryIntervalMs?: number; readonly groupWindowMs?: number; readonly minIntervalMs?: number };
 }
 
 /** The running core: the services the handlers use, and how to shut them down. */
 export interface AppRuntime {
   readonly services: AppServices;
   readonly context: AppContext;
+  /** The notice centre and expiry monitor (tests sweep it). */
+  readonly foresight: Foresight;
   dispose(): Promise<void>;
 }
 
@@ -65,6 +78,7 @@ export async function createAppServices(options: AppRuntimeOptions): Promise<App
     context?: AppContext;
     onAuthorizationUrl?: (serverId: string, url: string) => void;
     publishTokens?: (serverId: string) => Promise<void>;
+    foresight?: Foresight;
   } = {};
   const byUrl = async (url: string, then: (id: string) => void) => {
     // Synchronously when the server is known, so events reach the window in the order the engine sent them.
@@ -110,7 +124,9 @@ export async function createAppServices(options: AppRuntimeOptions): Promise<App
   });
 
   const elicitation = createElicitationBroker(() => options.emit);
-  const context = createAppContext(core, host, options.emit, (request, signal) => elicitation.handler(request, signal));
+  // Every event for the window is also seen by the notice centre (statuses, token changes, finished flows).
+  const emit = fanOut(options.emit, (channel, payload) => late.foresight?.observe(channel, payload));
+  const context = createAppContext(core, host, emit, (request, signal) => elicitation.handler(request, signal));
   const auth = createAuthService(context);
   late.context = context;
   late.onAuthorizationUrl = auth.onAuthorizationUrl;
@@ -118,6 +134,19 @@ export async function createAppServices(options: AppRuntimeOptions): Promise<App
     const tokenSet = await auth.service.tokens(serverId).catch(() => null);
     options.emit('tokens:onChanged', { serverId, tokenSet });
   };
+
+  const directory = createServerDirectory(context);
+  const foresight = createForesight({
+    context,
+    directory,
+    notifier: options.notifier ?? silentNotifier,
+    spans: options.expiryWarnings ?? warningSpansFrom(process.env),
+    appVersion: options.appVersion,
+    chooseSaveFile: options.chooseSaveFile ?? (async () => undefined),
+    ...(options.foresightTiming?.expiryIntervalMs !== undefined && { expiryIntervalMs: options.foresightTiming.expiryIntervalMs }),
+    noticeTiming: { ...options.foresightTiming },
+  });
+  late.foresight = foresight;
 
   const services: AppServices = {
     info: () => ({
@@ -135,20 +164,23 @@ export async function createAppServices(options: AppRuntimeOptions): Promise<App
       await host.openBrowser(parsed.toString());
       return true;
     },
-    servers: createServerDirectory(context),
-    auth: auth.service,
-    accounts: createAccountService(context, auth.signInAs),
+    servers: directory,
+    auth: foresight.quietAuth(auth.service),
+    accounts: foresight.quietAccounts(createAccountService(context, auth.signInAs)),
     capabilities: createCapabilityService(context, elicitation),
+    foresight: foresight.service,
   };
 
   if (options.firstRunServers?.length && !existsSync(core.config.file)) {
     for (const input of options.firstRunServers) await services.servers.add(input).catch(() => undefined);
   }
-  if (options.autoConnect ?? true) void autoConnect(context);
+  if (options.autoConnect ?? true) void autoConnect(context, foresight);
   return {
     services,
     context,
+    foresight,
     async dispose() {
+      foresight.dispose();
       await auth.dispose();
       await context.mcp.closeAll();
     },
@@ -156,7 +188,7 @@ export async function createAppServices(options: AppRuntimeOptions): Promise<App
 }
 
 /** Warm start: reconnects every server that needs no sign-in or already holds tokens; never opens a browser. */
-async function autoConnect(context: AppContext): Promise<void> {
+async function autoConnect(context: AppContext, foresight: Foresight): Promise<void> {
   let servers;
   try {
     servers = await context.core.config.load();
@@ -171,6 +203,7 @@ async function autoConnect(context: AppContext): Promise<void> {
           context.setStatus(server.id, { state: 'needs-sign-in' });
           return;
         }
+        if (needsTokens) foresight.sawTokens(server.id);
         await context.connected(server.id);
       } catch {
         // each connection reports its own status

@@ -28,6 +28,9 @@ const keyportApi = {
   disconnectServer: (id) => ipcRenderer.invoke('servers:disconnect', id),
   serverInfo: (id) => ipcRenderer.invoke('servers:info', id),
   signIn: (id, options) => ipcRenderer.invoke('auth:signIn', id, options),
+  planSignIn: (id) => ipcRenderer.invoke('auth:plan', id),
+  listAttention: () => ipcRenderer.invoke('attention:list'),
+  saveFlowReport: (id, flowId) => ipcRenderer.invoke('flows:saveReport', id, flowId),
   cancelSignIn: (id) => ipcRenderer.invoke('auth:cancel', id),
   copySignInLink: (id) => ipcRenderer.invoke('auth:copyLink', id),
   signOut: (id) => ipcRenderer.invoke('auth:signOut', id),
@@ -66,6 +69,8 @@ const keyportApi = {
   onToolsChanged: (listener) => subscribe('tools:onListChanged', listener),
   onLogMessage: (listener) => subscribe('log:onMessage', listener),
   onElicitationRequest: (listener) => subscribe('elicitation:onRequest', listener),
+  onAttentionChanged: (listener) => subscribe('attention:onChanged', listener),
+  onFocusServer: (listener) => subscribe('app:onFocusServer', listener),
 } satisfies KeyportApi;
 
 contextBridge.exposeInMainWorld('keyport', keyportApi);

@@ -22,6 +22,8 @@ interface PendingSignIn {
 export interface SignInHow {
   readonly scope?: string;
   readonly addAccount?: boolean;
+  /** `scope` is what the user ticked in the consent list (issue 14): sent as is. */
+  readonly exactScope?: boolean;
 }
 
 
@@ -71,7 +73,7 @@ export function createAuthService(context: AppContext): {
   }
 
   async function signInAs(id: string, how: SignInHow) {
-    const { scope, addAccount } = how;
+    const { scope, addAccount, exactScope } = how;
     const existing = pending.get(id);
     if (existing) existing.controller.abort();
     const { target } = await httpServer(id);
@@ -82,6 +84,7 @@ export function createAuthService(context: AppContext): {
       account,
       ...(scope !== undefined && { scope }),
       ...(addAccount === true && { addAccount: true }),
+      ...(exactScope === true && { exactScope: true }),
     });
     const entry: PendingSignIn = { controller, account, done: login.catch(() => undefined) };
     pending.set(id, entry);
@@ -98,7 +101,8 @@ export function createAuthService(context: AppContext): {
     }
   }
 
-  const signIn = (id: string, scope?: string) => signInAs(id, scope === undefined ? {} : { scope });
+  const signIn = (id: string, scope?: string, exactScope?: boolean) =>
+    signInAs(id, { ...(scope !== undefined && { scope }), ...(exactScope === true && { exactScope: true }) });
 
   const service: AuthService = {
     signIn,

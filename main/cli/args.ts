@@ -22,6 +22,7 @@ export type CommandName =
   | 'call'
   | 'import'
   | 'accounts'
+  | 'report'
   | 'help'
   | 'version';
 
@@ -63,7 +64,12 @@ export const commandSpecs: Readonly<Record<Exclude<CommandName, 'help' | 'versio
     options: {},
     positionals: ['server'],
   },
-  'servers remove': { usage: 'servers remove <server>', summary: 'remove a server and its stored secrets', options: {}, positionals: ['server'] },
+  'servers remove': {
+    usage: 'servers remove <server>',
+    summary: 'revoke its tokens and delete its registration at the authorization server, then forget it and its secrets',
+    options: {},
+    positionals: ['server'],
+  },
   login: {
     usage: 'login <server> [--account NAME] [--scope S] [--browser-command CMD | --no-browser | --device] [--timeout SECONDS]',
     summary: 'sign in: through the browser, by pasting the address it ended on (--no-browser), or with a code on any device (--device)',
@@ -92,15 +98,21 @@ export const commandSpecs: Readonly<Record<Exclude<CommandName, 'help' | 'versio
   },
   tools: { usage: 'tools <server> [--account NAME]', summary: "list the server's tools", options: { account: { type: 'string' } }, positionals: ['server'] },
   call: {
-    usage: 'call <server> <tool> [--account NAME] [--args JSON]',
-    summary: 'call a tool with JSON arguments',
-    options: { args: { type: 'string' }, account: { type: 'string' } },
+    usage: 'call <server> <tool> [--account NAME] [--args JSON] [--yes] [--browser-command CMD]',
+    summary: 'call a tool with JSON arguments; when it needs more permissions, ask (--yes: accept) and sign in again',
+    options: { args: { type: 'string' }, account: { type: 'string' }, yes: { type: 'boolean' }, 'browser-command': { type: 'string' } },
     positionals: ['server', 'tool'],
   },
   accounts: {
     usage: 'accounts <server> [--use NAME]',
     summary: 'list the accounts (identities) signed in to a server; --use makes one the active account',
     options: { use: { type: 'string' } },
+    positionals: ['server'],
+  },
+  report: {
+    usage: 'report <server> [--out FILE]',
+    summary: "write a redacted, shareable report of the server's latest sign-in (HTML; JSON with --json)",
+    options: { out: { type: 'string' } },
     positionals: ['server'],
   },
   import: {

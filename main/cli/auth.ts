@@ -1,10 +1,11 @@
 /** `keyport logout | status | token`: the OAuth engine driven from the terminal (`login` is in login.ts). */
 import { serverDisplayUrl } from '../config/schema.ts';
 import type { ServerConfig } from '../config/schema.ts';
-import type { AuthStatus } from '../oauth/index.ts';
+import { warningSpansFrom, type AuthStatus } from '../oauth/index.ts';
 import type { ParsedArgs } from './args.ts';
 import { accountFor, accountOption } from './accounts.ts';
 import type { CliContext } from './context.ts';
+import { describeLifetimes, lifetimeNotes, type LifetimeNote } from './lifetimes.ts';
 import { CliError } from './errors.ts';
 import { formatTokenSet, relativeTime, table } from './format.ts';
 
@@ -36,9 +37,15 @@ interface StatusEntry {
   readonly name: string;
   readonly url: string;
   readonly status: AuthStatus | { readonly state: 'not-applicable' } | { readonly state: 'error'; readonly code: string; readonly message: string };
+  /** The other lifetimes known for the tokens (issue 14), each with where it stands. */
+  readonly lifetimes?: readonly LifetimeNote[];
 }
 
 function describeStatus(entry: StatusEntry, now: number): string {
+  return `${describeState(entry, now)}${describeLifetimes(entry.lifetimes ?? [], now)}`;
+}
+
+function describeState(entry: StatusEntry, now: number): string {
   const s = entry.status;
   switch (s.state) {
     case 'signed-out':
@@ -68,7 +75,12 @@ export async function status(ctx: CliContext, parsed: ParsedArgs): Promise<void>
       continue;
     }
     try {
-      entries.push({ ...base, status: await engine.status(await ctx.target(server), { account: accountFor(ctx, server, parsed) }) });
+      const target = await ctx.target(server);
+      const account = accountFor(ctx, server, parsed);
+      const state = await engine.status(target, { account });
+      const lifetimes = state.state === 'signed-out' ? undefined : (await engine.tokenSetView(target, { account }))?.lifetimes;
+      const notes = lifetimeNotes(lifetimes, (ctx.deps.now ?? Date.now)(), warningSpansFrom(ctx.io.env));
+      entries.push({ ...base, status: state, ...(notes.length > 0 && { lifetimes: notes }) });
     } catch (err) {
       // One broken server must not hide the others; a keychain failure is the same for all, so it is thrown.
       if (typeof err === 'object' && err !== null && String((err as { code?: unknown }).code).startsWith('keychain_')) throw err;

@@ -11,6 +11,7 @@ import { resolveDataDir } from '../fs/paths.ts';
 import { addServerFromInput, buildServer, findServer } from '../config/servers.ts';
 import type { ServerConfig } from '../config/schema.ts';
 import { ConfigStore } from '../config/store.ts';
+import { createFlowHistory, type FlowHistory } from '../report/flow-history.ts';
 import type { FetchFn, LoginState, ServerTarget } from '../oauth/index.ts';
 import type { KeyportSecrets, OpenSecretsOptions } from '../secrets/open.ts';
 import type { BrowserOpener } from './browser.ts';
@@ -40,7 +41,10 @@ export class CliContext {
   readonly dataDir: string;
   readonly config: ConfigStore;
   readonly deps: CliDeps;
+  /** The flows kept on disk for `keyport report` (issue 14): every flow this command runs is recorded there. */
+  readonly flows: FlowHistory;
   #core: KeyportCore | undefined;
+  #writes: Promise<unknown>[] = [];
 
   constructor(io: CliIo, options: { readonly dataDir?: string; readonly json: boolean }, deps: CliDeps = {}) {
     this.io = io;
@@ -48,6 +52,12 @@ export class CliContext {
     this.dataDir = resolveDataDir(options.dataDir, io.env);
     this.config = new ConfigStore(this.dataDir);
     this.deps = deps;
+    this.flows = createFlowHistory(this.dataDir);
+  }
+
+  /** Waits for the flow records still being written, so a command that ends (or fails) right after a flow keeps it. */
+  async settle(): Promise<void> {
+    await Promise.allSettled(this.#writes);
   }
 
   /**
@@ -63,7 +73,14 @@ export class CliContext {
       fetch: this.deps.fetch ?? createNetwork({ env: this.io.env, extraCaFiles: () => readNetworkSettings(this.dataDir).extraCaCertificates }).fetch,
       ...(this.deps.now !== undefined && { now: this.deps.now }),
       ...(engine.openBrowser !== undefined && { openBrowser: engine.openBrowser }),
-      ...(engine.onLoginState !== undefined && { onLoginState: engine.onLoginState }),
+      onTrace: (trace) => {
+        if (trace.outcome !== 'running') this.#writes.push(this.flows.record(trace).catch(() => undefined));
+      },
+      onLoginState: (url, state) => {
+        // A failed sign-in's error goes with its flow, for the report.
+        if (state.state === 'failed') this.#writes.push(this.flows.attachError(url, state.error).catch(() => undefined));
+        engine.onLoginState?.(url, state);
+      },
       ...(engine.loginTimeoutMs !== undefined && { loginTimeoutMs: engine.loginTimeoutMs }),
       ...(engine.browserAvailable !== undefined && { browserAvailable: engine.browserAvailable }),
     });

@@ -18,6 +18,8 @@ export interface CliIo {
   readonly env: NodeJS.ProcessEnv;
   /** Calls `handler` on Ctrl-C until the returned function is called. */
   readonly onInterrupt: (handler: () => void) => () => void;
+  /** Someone is at the terminal to answer a question (stdin and stderr are terminals); absent means no. */
+  readonly interactive?: boolean;
   /**
    * Reads stdin line by line (a redirected address pasted back, issue 13) until the returned function is called or
    * stdin ends (`onEnd`). Absent: the caller reads all of stdin with {@link readStdin} instead.
@@ -69,6 +71,7 @@ export function processIo(): CliIo {
       return Buffer.concat(chunks).toString('utf8');
     },
     env: process.env,
+    interactive: process.stdin.isTTY === true && process.stderr.isTTY === true,
     onInterrupt: (handler) => {
       process.on('SIGINT', handler);
       return () => process.off('SIGINT', handler);

@@ -13,6 +13,7 @@ import { localBrowserAvailable, type LoginState, type PastedRedirectResult } fro
 import type { ParsedArgs } from './args.ts';
 import { createBrowserOpener } from './browser.ts';
 import { accountOption, landedAccount } from './accounts.ts';
+import { requestedScopeLines } from './consent.ts';
 import type { CliContext } from './context.ts';
 import { CliError, UsageError } from './errors.ts';
 import { relativeTime, singleLine } from './format.ts';
@@ -126,6 +127,8 @@ export async function login(ctx: CliContext, parsed: ParsedArgs): Promise<void> 
     browserAvailable: () => !noBrowser && (hasCommand || localBrowserAvailable(ctx.io.env)),
     onLoginState: (_url, state) => {
       if (state.state === 'awaiting-user') {
+        // Consent you can read (issue 14): what is asked for, before the browser opens.
+        ctx.io.stderr(requestedScopeLines(state.authorizationUrl).join('\n'));
         ctx.io.stderr(`Open this URL to sign in to ${serverName}:\n  ${state.authorizationUrl}`);
         if (noBrowser) {
           ctx.io.stderr(`Keyport is also listening on ${state.redirectUri} in case the browser runs on this machine.`);
@@ -157,7 +160,8 @@ export async function login(ctx: CliContext, parsed: ParsedArgs): Promise<void> 
       account,
       ...(selectAccount && { selectAccount: true }),
       ...(o.device === true && { method: 'device' as const }),
-      ...(typeof o.scope === 'string' && { scope: o.scope }),
+      // --scope names exactly what to ask for (nothing is added, not even offline_access).
+      ...(typeof o.scope === 'string' && { scope: o.scope, exactScope: true }),
       ...(timeoutMs !== undefined && { timeoutMs }),
     });
     stopCountdown?.();

@@ -6,6 +6,7 @@ import type { ContentView } from '../mcp/views.ts';
 import type { ServerConfig } from '../config/schema.ts';
 import type { ParsedArgs } from './args.ts';
 import { accountOption } from './accounts.ts';
+import { prepareStepUp, withStepUp } from './consent.ts';
 import type { CliContext } from './context.ts';
 import { CliError, UsageError } from './errors.ts';
 import { table } from './format.ts';
@@ -83,17 +84,22 @@ export async function call(ctx: CliContext, parsed: ParsedArgs): Promise<void> {
     args = value as Record<string, unknown>;
   }
   const server = await ctx.server(parsed.args.server ?? '', true);
-  const connection = await connect(ctx, server, accountOption(parsed.options.account));
-  try {
-    const result = await connection.callTool(parsed.args.tool ?? '', args).catch((err: unknown) => Promise.reject(signInHint(err, server)));
-    if (ctx.json) ctx.io.stdout(JSON.stringify({ result }));
-    else {
-      const text = result.content.map(contentText).join('\n');
-      if (text !== '') ctx.io.stdout(text);
-      else if (result.structuredContent !== undefined) ctx.io.stdout(JSON.stringify(result.structuredContent, null, 2));
+  const account = accountOption(parsed.options.account);
+  prepareStepUp(ctx, parsed);
+  // A call refused for missing scopes asks (or takes --yes), signs in again with them and runs once more (issue 14).
+  const result = await withStepUp(ctx, parsed, server, account, async () => {
+    const connection = await connect(ctx, server, account);
+    try {
+      return await connection.callTool(parsed.args.tool ?? '', args);
+    } finally {
+      await connection.disconnect().catch(() => undefined);
     }
-    if (result.isError) throw new CliError('tool_error', `The tool "${result.tool}" reported an error.`);
-  } finally {
-    await connection.disconnect().catch(() => undefined);
+  }).catch((err: unknown) => Promise.reject(signInHint(err, server)));
+  if (ctx.json) ctx.io.stdout(JSON.stringify({ result }));
+  else {
+    const text = result.content.map(contentText).join('\n');
+    if (text !== '') ctx.io.stdout(text);
+    else if (result.structuredContent !== undefined) ctx.io.stdout(JSON.stringify(result.structuredContent, null, 2));
   }
+  if (result.isError) throw new CliError('tool_error', `The tool "${result.tool}" reported an error.`);
 }

@@ -8,6 +8,7 @@ import { isKeychainError } from '../secrets/errors.ts';
 import type { SecretRecords } from '../secrets/records.ts';
 import type { ParsedArgs } from './args.ts';
 import type { CliContext } from './context.ts';
+import { describeRemoval, revokeBeforeRemoval } from './removal.ts';
 import { UsageError } from './errors.ts';
 import { table } from './format.ts';
 import { authFromFlags } from './servers-edit.ts';
@@ -56,15 +57,24 @@ async function recordsIfNeeded(ctx: CliContext, ref: string): Promise<SecretReco
   return server !== undefined && secretRefsOf(server).length > 0 ? ctx.secrets().records : undefined;
 }
 
-/** `servers remove <server>`: the server and the secrets it referenced. */
+/** `servers remove <server>`: revokes its tokens at the AS (issue 14), then removes it and the secrets it referenced. */
 export async function serversRemove(ctx: CliContext, parsed: ParsedArgs): Promise<void> {
   const ref = parsed.args.server ?? '';
+  const found = findServer(await ctx.config.load(), ref);
+  const revocation = found === undefined ? undefined : await revokeBeforeRemoval(ctx, found);
   const removed = await removeServer(ctx.config, await recordsIfNeeded(ctx, ref), ref, (err) => {
     const message = err instanceof Error ? err.message : String(err);
     ctx.io.stderr(`warning: the server was removed but its secrets could not be deleted from the keychain: ${message}`);
   });
-  if (ctx.json) ctx.io.stdout(JSON.stringify({ removed: { id: removed.id, name: removed.name } }));
-  else ctx.io.stdout(`Removed "${removed.name}".`);
+  if (removed.url !== undefined) await ctx.flows.forget(removed.url).catch(() => undefined);
+  if (ctx.json) {
+    const acted = revocation !== undefined && (revocation.tokens.length > 0 || revocation.registrations.length > 0);
+    ctx.io.stdout(JSON.stringify({ removed: { id: removed.id, name: removed.name }, ...(acted && { revocation }) }));
+    return;
+  }
+  const { summary, warnings } = describeRemoval(revocation);
+  for (const warning of warnings) ctx.io.stderr(`warning: ${warning}`);
+  ctx.io.stdout(`Removed "${removed.name}" (${summary}).`);
 }
 
 /** `import <file>`: servers from another app's config; secrets move to the keychain or the server is skipped. */

@@ -5,6 +5,9 @@
 import type {
   AccountsView,
   AppInfo,
+  AttentionView,
+  LoginPlanView,
+  RemovalReportView,
   ElicitationResponseView,
   FlowTraceView,
   ImportReportView,
@@ -40,7 +43,8 @@ export interface ServerDirectory {
 
 /** Signing in and out, and the tokens Keyport holds (as views; raw values only to the clipboard or on Reveal). */
 export interface AuthService {
-  signIn(id: string, scope?: string): Promise<TokenSetView>;
+  /** `exactScope`: `scope` is what the user ticked in the consent list, sent without additions. */
+  signIn(id: string, scope?: string, exactScope?: boolean): Promise<TokenSetView>;
   cancel(id: string): Promise<boolean>;
   copyLink(id: string): Promise<boolean>;
   signOut(id: string): Promise<boolean>;
@@ -80,6 +84,18 @@ export interface CapabilityService {
   respondToElicitation(requestId: string, response: ElicitationResponseView): Promise<boolean>;
 }
 
+/** Keyport tells you before it matters (issue 14): what needs the user, consent before sign-in, reports, removal. */
+export interface ForesightService {
+  /** The servers that need the user now. */
+  attention(): Promise<readonly AttentionView[]>;
+  /** The consent list: what a sign-in would request, before the browser opens. */
+  planSignIn(id: string): Promise<LoginPlanView>;
+  /** Asks where to save the report of one flow and writes it (HTML, or JSON for a `.json` name). */
+  saveReport(id: string, flowId: string): Promise<{ readonly saved: boolean; readonly file?: string }>;
+  /** Revokes the server's tokens, deletes its registration where only it used one, then removes it. */
+  removeServer(id: string): Promise<{ readonly removed: boolean; readonly report?: RemovalReportView }>;
+}
+
 /** Everything the handlers need from the rest of main; the app and the tests both build one. */
 export interface AppServices {
   readonly info: () => AppInfo;
@@ -88,24 +104,28 @@ export interface AppServices {
   readonly auth: AuthService;
   readonly accounts: AccountService;
   readonly capabilities: CapabilityService;
+  readonly foresight: ForesightService;
 }
 
 /** Builds the complete handler table; the `Handlers` type makes a missing channel a compile error. */
 export function createHandlers(services: AppServices): Handlers {
-  const { servers, auth, accounts, capabilities } = services;
+  const { servers, auth, accounts, capabilities, foresight } = services;
   return {
     'app:info': async () => services.info(),
     'app:openExternal': async (url) => ({ opened: await services.openExternal(url) }),
     'servers:list': () => servers.list(),
     'servers:add': (input) => servers.add(input),
     'servers:update': (id, input) => servers.update(id, input),
-    'servers:remove': async (id) => ({ removed: await servers.remove(id) }),
+    'servers:remove': (id) => foresight.removeServer(id),
     'servers:reorder': (ids) => servers.reorder(ids),
     'servers:import': () => servers.importFromFile(),
     'servers:connect': (id) => servers.connect(id),
     'servers:disconnect': (id) => servers.disconnect(id),
     'servers:info': (id) => servers.details(id),
-    'auth:signIn': (id, options) => auth.signIn(id, options?.scope),
+    'auth:signIn': (id, options) => auth.signIn(id, options?.scope, options?.exactScope),
+    'auth:plan': (id) => foresight.planSignIn(id),
+    'attention:list': () => foresight.attention(),
+    'flows:saveReport': (id, flowId) => foresight.saveReport(id, flowId),
     'auth:cancel': async (id) => ({ cancelled: await auth.cancel(id) }),
     'auth:copyLink': async (id) => ({ copied: await auth.copyLink(id) }),
     'auth:signOut': async (id) => ({ revoked: await auth.signOut(id) }),

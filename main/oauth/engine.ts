@@ -11,8 +11,10 @@ import { authorizedFetch } from './engine/authorized-fetch.ts';
 import { createEngineContext } from './engine/context.ts';
 import { assertionLogin, idJagLogin } from './engine/machine-logins.ts';
 import { login } from './engine/login.ts';
+import { planLogin } from './engine/login-plan.ts';
 import { submitPastedRedirect } from './engine/pasted-redirect.ts';
 import { refresh } from './engine/refresh.ts';
+import { forgetServer } from './engine/removal.ts';
 import { deleteManagedRegistration, forgetRegistration, readManagedRegistration, updateManagedRegistration } from './engine/registration-admin.ts';
 import { findRecord } from './engine/token-sets.ts';
 import { introspect, logout, status } from './engine/token-admin.ts';
@@ -59,5 +61,7 @@ export function createOAuthEngine(deps: OAuthEngineDeps): OAuthEngine {
     forgetRegistration: (target) => forgetRegistration(ctx, target),
     submitRedirect: (target, address, options = {}) => submitPastedRedirect(ctx, target, address, options.account),
     accounts: (target) => listAccounts(ctx, target),
+    planLogin: (target, options) => planLogin(ctx, target, options),
+    forgetServer: (target, options) => forgetServer(ctx, target, options),
   };
 }

@@ -27,3 +27,7 @@ export { assertSafeBrowserUrl, isLoopbackHost } from './url-safety.ts';
 export { tokenSetView } from './views.ts';
 export { parseWwwAuthenticate, readChallenge } from './www-authenticate.ts';
 export type { AuthChallenge, ChallengeInfo } from './www-authenticate.ts';
+export { DEFAULT_EXPIRY_WARNINGS, lifetimeState, parseSpan, warningSpansFrom } from './lifetimes.ts';
+export type { ExpiryWarningSpans, LifetimeState } from './lifetimes.ts';
+export { REDACTED, redactBody, redactUrl } from './trace.ts';
+export { describeScope } from './scope-descriptions.ts';

@@ -31,6 +31,8 @@ describe('step-up', () => {
     // The prompt says which tool needs which scope, and nothing opened before the user agreed.
     const prompt = page.getByRole('dialog', { name: 'More access needed' });
     await expect.poll(() => prompt.getByTestId('step-up-reason').textContent(), { timeout: 15_000 }).toMatch(/write_data needs mcp:write/);
+    // The difference (issue 14): what the sign-in holds, and what the tool asks for in addition.
+    expect(await prompt.getByTestId('step-up-difference').textContent()).toMatch(/^You holdmcp:readwrite_data asks for\+ mcp:write$/);
     expect(harness.openedUrls).toHaveLength(1);
     expect(env.server.mcpServer.count({ rpcMethod: 'tools/call', toolName: 'write_data', status: 403 })).toBeGreaterThanOrEqual(1);
 

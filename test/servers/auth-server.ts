@@ -99,6 +99,11 @@ export interface AuthServerOptions {
   /** Rotate the RFC 7592 registration access token on every management call (default false). */
   readonly rotateRegistrationAccessToken?: boolean;
   /**
+   * Say in every token response how long the refresh token lives (`refresh_token_expires_in`, as GitHub and Microsoft
+   * do; not in RFC 6749), from the stored token's real expiry. Default false (oidc-provider sends none).
+   */
+  readonly announceRefreshTokenExpiry?: boolean;
+  /**
    * RFC 8628 knobs (issue 13 tests): the `interval` the device authorization response advertises (oidc-provider sends
    * none, so clients use 5 s), how many pending polls are answered `slow_down` instead (§3.5), and the device code's
    * lifetime in seconds (default 600).
@@ -419,6 +424,15 @@ async function buildAuthServer(
         body.error = 'slow_down';
         body.error_description = 'you are polling too quickly and should back off at a reasonable rate';
       }
+    });
+  }
+  if (options.announceRefreshTokenExpiry === true) {
+    provider.use(async (ctx: ProviderContext, next: () => Promise<void>) => {
+      await next();
+      const body = ctx.body && typeof ctx.body === 'object' ? (ctx.body as Record<string, unknown>) : undefined;
+      if (ctx.oidc?.route !== 'token' || typeof body?.refresh_token !== 'string') return;
+      const stored = await provider.RefreshToken.find(body.refresh_token).catch(() => undefined);
+      if (typeof stored?.exp === 'number') body.refresh_token_expires_in = Math.max(0, stored.exp - Math.floor(Date.now() / 1000));
     });
   }
   // oidc-provider reports server-side failures on this event; surface them instead of failing silently.

@@ -87,6 +87,8 @@ declare module 'oidc-provider' {
       find(id: string): Promise<ProviderGrant | undefined>;
     };
     readonly Client: { find(id: string): Promise<ProviderClient | undefined> };
+    /** Stored refresh tokens by value (`exp`: epoch seconds). */
+    readonly RefreshToken: { find(value: string): Promise<{ readonly exp?: number } | undefined> };
   }
 
   /** oidc-provider's error classes (only the ones the test bed throws). */

@@ -78,13 +78,19 @@ function spiedServices() {
       log: reject(),
       respondToElicitation: reject(),
     },
+    foresight: {
+      attention: reject(),
+      planSignIn: reject(),
+      saveReport: reject(),
+      removeServer: reject(),
+    },
   } satisfies AppServices;
   return services;
 }
 
 /** Every spy of a services object, to assert that none was called. */
 function allSpies(services: ReturnType<typeof spiedServices>) {
-  return [services.info, services.openExternal, ...Object.values(services.servers), ...Object.values(services.auth), ...Object.values(services.accounts), ...Object.values(services.capabilities)];
+  return [services.info, services.openExternal, ...Object.values(services.servers), ...Object.values(services.auth), ...Object.values(services.accounts), ...Object.values(services.capabilities), ...Object.values(services.foresight)];
 }
 
 describe('one handler per channel', () => {

@@ -5,10 +5,11 @@
  */
 import type * as oauth from 'oauth4webapi';
 import { OAuthError } from '../errors.ts';
-import { introspectToken, revokeToken, toOAuthError } from '../grants.ts';
+import { introspectToken, toOAuthError } from '../grants.ts';
 import { assertSafeEndpoint } from '../url-safety.ts';
 import { registrationFor, tokenContext } from './client-identity.ts';
 import { recordSecrets, type EngineContext } from './context.ts';
+import { revokeRecordTokens } from './removal.ts';
 import { findRecord } from './token-sets.ts';
 import type { AuthStatus, LogoutResult, ServerTarget } from './types.ts';
 
@@ -16,36 +17,8 @@ import type { AuthStatus, LogoutResult, ServerTarget } from './types.ts';
 export async function logout(ctx: EngineContext, target: ServerTarget, options: { readonly account?: string } = {}): Promise<LogoutResult> {
   const record = await findRecord(ctx, target, options.account);
   if (!record) return { revoked: false, revokedTokens: [] };
-  const as = record.authorizationServer;
-  const revokedTokens: ('refresh_token' | 'access_token')[] = [];
-  if (as.revocation_endpoint) {
-    const recorder = ctx.newRecorder('revocation', target);
-    recordSecrets(recorder, [record.accessToken, record.refreshToken, record.idToken]);
-    const fetchFn = ctx.traced(recorder);
-    try {
-      assertSafeEndpoint(as.revocation_endpoint, 'revocation endpoint');
-      const reg = await registrationFor(ctx, record, target);
-      recordSecrets(recorder, [reg.clientSecret]);
-      const tctx = await tokenContext(as, reg, target, fetchFn, undefined);
-      // Each token separately: an AS may refuse one type (e.g. JWT access tokens) and still revoke the other.
-      const attempts: readonly ['refresh_token' | 'access_token', string | undefined][] = [
-        ['refresh_token', record.refreshToken],
-        ['access_token', record.accessToken],
-      ];
-      for (const [hint, token] of attempts) {
-        if (!token) continue;
-        try {
-          await recorder.step(`revoke-${hint.replace('_', '-')}`, () => revokeToken(tctx, token, hint));
-          revokedTokens.push(hint);
-        } catch {
-          // recorded in the trace; continue with the other token
-        }
-      }
-      recorder.finish(revokedTokens.length > 0 ? 'ok' : 'failed');
-    } catch {
-      recorder.finish('failed');
-    }
-  }
+  const outcomes = await revokeRecordTokens(ctx, target, record);
+  const revokedTokens = outcomes.filter((o) => o.outcome === 'revoked').map((o) => (o.kind === 'refresh' ? 'refresh_token' : 'access_token'));
   const revoked = record.refreshToken ? revokedTokens.includes('refresh_token') : revokedTokens.includes('access_token');
   await ctx.store.deleteTokenSet(record);
   ctx.emitStatus(target.serverUrl, { state: 'needs-sign-in', reason: 'Signed out.' });

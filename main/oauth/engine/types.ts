@@ -4,7 +4,7 @@
  * caller shares one definition.
  */
 import type * as oauth from 'oauth4webapi';
-import type { AuthSettingsView, FlowTraceView, IpcError, ServerStatus, TokenSetView } from '../../../preload/contract.ts';
+import type { AuthSettingsView, FlowTraceView, IpcError, LoginPlanView, RemovalReportView, ServerStatus, TokenSetView } from '../../../preload/contract.ts';
 import type { FetchFn } from '../http.ts';
 import type { CredentialStore, RefreshLock } from '../store.ts';
 import type { ChallengeInfo } from '../www-authenticate.ts';
@@ -89,6 +89,8 @@ export interface LoginOptions {
   readonly account?: string;
   /** The challenge of the 401/403 that caused this login, when there was one. */
   readonly challenge?: ChallengeInfo;
+  /** `scope` is exactly what the user consented to (issue 14): nothing is added to it, not even `offline_access`. */
+  readonly exactScope?: boolean;
   /** Overrides the server's `signInMethod` for this login: the browser (with the loopback) or RFC 8628. */
   readonly method?: 'browser' | 'device';
   /**
@@ -182,6 +184,10 @@ export interface OAuthEngine {
   submitRedirect(target: ServerTarget, address: string, options?: { readonly account?: string }): PastedRedirectResult;
   /** The accounts (identities) Keyport holds tokens for at this server. */
   accounts(target: ServerTarget): Promise<readonly AccountInfo[]>;
+  /** What a login would request, found by discovery alone: the consent list shown before the browser opens. */
+  planLogin(target: ServerTarget, options?: { readonly challenge?: ChallengeInfo; readonly signal?: AbortSignal }): Promise<LoginPlanView>;
+  /** Revokes (RFC 7009) and forgets every token set of a server, and deletes (RFC 7592) the registrations only it used. */
+  forgetServer(target: ServerTarget, options: { readonly otherServerUrls: readonly string[] }): Promise<RemovalReportView>;
 }
 
 /** The account a token set is kept under when the caller names none (one user per server in the app). */

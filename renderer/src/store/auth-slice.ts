@@ -73,7 +73,8 @@ export const createAuthSlice: StateCreator<KeyportState, [], [], AuthSlice> = (s
     async signIn(serverId) {
       put(serverId, { phase: 'starting', since: Date.now() });
       try {
-        const tokenSet = await unwrap(api().signIn(serverId));
+        // The scopes the user ticked in the consent list, when they unticked any (issue 14).
+        const tokenSet = await unwrap(api().signIn(serverId, get().consentedScope(serverId)));
         get().tokensChanged(serverId, tokenSet);
         put(serverId, { phase: 'succeeded', at: Date.now(), scopes: tokenSet.scopes });
         afterSignIn(serverId);

@@ -10,6 +10,7 @@ import { createAuthSlice, type AuthSlice } from './auth-slice.ts';
 import { createCatalogSlice, type CatalogSlice } from './catalog-slice.ts';
 import { createDetailsSlice, type DetailsSlice } from './details-slice.ts';
 import { createFlowsSlice, type FlowsSlice } from './flows-slice.ts';
+import { createForesightSlice, type ForesightSlice } from './foresight-slice.ts';
 import { createLogSlice, type LogSlice } from './log-slice.ts';
 import { createServersSlice, type ServersSlice } from './servers-slice.ts';
 import { createTokensSlice, type TokensSlice } from './tokens-slice.ts';
@@ -25,7 +26,8 @@ export type KeyportState = AppSlice &
   ToolsSlice &
   CatalogSlice &
   LogSlice &
-  AccountsSlice;
+  AccountsSlice &
+  ForesightSlice;
 
 /** The store hook. */
 export const useKeyport = create<KeyportState>()((...a) => ({
@@ -39,6 +41,7 @@ export const useKeyport = create<KeyportState>()((...a) => ({
   ...createCatalogSlice(...a),
   ...createLogSlice(...a),
   ...createAccountsSlice(...a),
+  ...createForesightSlice(...a),
 }));
 
 /** Loads initial data and subscribes to main's push events; returns an unsubscribe for tests and hot reload. */
@@ -46,6 +49,7 @@ export function startStore(): () => void {
   const state = useKeyport.getState;
   void state().loadInfo();
   void state().loadServers();
+  void state().loadAttention();
   const k = api();
   const offs = [
     k.onServersChanged((servers) => state().serversChanged(servers)),
@@ -58,6 +62,8 @@ export function startStore(): () => void {
     k.onToolsChanged(({ serverId }) => void state().loadTools(serverId)),
     k.onLogMessage(({ serverId, message }) => state().logArrived(serverId, message)),
     k.onElicitationRequest((request) => state().elicitationArrived(request)),
+    k.onAttentionChanged((attention) => state().attentionChanged(attention)),
+    k.onFocusServer(({ serverId, reason }) => state().focusServer(serverId, reason)),
   ];
   return () => offs.forEach((off) => off());
 }

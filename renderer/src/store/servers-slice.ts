@@ -67,7 +67,9 @@ export const createServersSlice: StateCreator<KeyportState, [], [], ServersSlice
   },
   async removeServer(id) {
     try {
-      await unwrap(api().removeServer(id));
+      const name = get().servers.find((s) => s.id === id)?.name ?? id;
+      const { removed, report } = await unwrap(api().removeServer(id));
+      if (removed) get().removalReported(name, report);
       await get().loadServers();
     } catch (error) {
       set({ serversError: describeError(error) });

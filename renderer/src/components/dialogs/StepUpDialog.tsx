@@ -1,7 +1,9 @@
 /**
  * Step-up: the server needs more scopes for what the user tried. Says which and why ("write_data needs mcp:write"),
- * and opens the browser only after the user agrees.
+ * shows the difference — what the sign-in holds, what the tool asks for in addition (`+ mcp:write`) — and opens the
+ * browser only after the user agrees; approving asks for the union.
  */
+import { valueOf } from '../../lib/loadable.ts';
 import { useKeyport } from '../../store/index.ts';
 import { Dialog } from '../common/Dialog.tsx';
 import { ErrorBox } from '../common/ErrorBox.tsx';
@@ -13,6 +15,8 @@ export function StepUpDialog() {
   const serverName = useKeyport((s) => (s.stepUp ? s.servers.find((x) => x.id === s.stepUp?.request.serverId)?.name : undefined));
   const approve = useKeyport((s) => s.approveStepUp);
   const dismiss = useKeyport((s) => s.dismissStepUp);
+  const tokens = useKeyport((s) => (s.stepUp ? s.tokens[s.stepUp.request.serverId] : undefined));
+  const plan = useKeyport((s) => (s.stepUp ? s.plans[s.stepUp.request.serverId] : undefined));
   if (!prompt) return null;
   const { request, needed, tool } = prompt;
   const scopes = needed.join(' ');
@@ -30,7 +34,25 @@ export function StepUpDialog() {
         )}{' '}
         on {serverName ?? 'this server'}, which your current sign-in does not grant.
       </p>
-      <ScopeChips scopes={needed} label="Scopes needed" />
+      <dl className="facts scope-diff" data-testid="step-up-difference">
+        <dt>You hold</dt>
+        <dd>
+          <ScopeChips scopes={valueOf(tokens)?.scopes ?? []} label="Scopes held" empty="No scope" />
+        </dd>
+        <dt>{tool ? <code>{tool}</code> : 'The request'} asks for</dt>
+        <dd>
+          <ul className="chips" aria-label="Scopes needed">
+            {needed.map((scope) => {
+              const meaning = valueOf(plan)?.scopes.find((p) => p.scope === scope)?.description;
+              return (
+                <li key={scope} className="chip chip-add selectable" title={meaning}>
+                  + {scope}
+                </li>
+              );
+            })}
+          </ul>
+        </dd>
+      </dl>
       {needed.length < request.scopes.length && (
         <p className="hint">Keyport asks for all of these, so you keep what you have: {request.scopes.join(' ')}.</p>
       )}

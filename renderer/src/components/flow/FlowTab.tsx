@@ -19,6 +19,7 @@ const kindLabels = {
 export function FlowTab({ serverId }: { readonly serverId: string }) {
   const loadable = useKeyport((s) => s.flows[serverId]);
   const load = useKeyport((s) => s.loadFlows);
+  const saveReport = useKeyport((s) => s.saveFlowReport);
   const [chosen, setChosen] = useState<string | undefined>();
   useEffect(() => {
     void load(serverId);
@@ -41,7 +42,12 @@ export function FlowTab({ serverId }: { readonly serverId: string }) {
             </option>
           ))}
         </select>
-      </label>
+      </label>{' '}
+      {trace.outcome !== 'running' && (
+        <button type="button" onClick={() => void saveReport(serverId, trace.id)} title="One HTML file with every step and HTTP exchange, secrets redacted: safe to share">
+          Save sign-in report…
+        </button>
+      )}
       <p>
         <strong>{kindLabels[trace.kind]}</strong> at <span className="selectable">{trace.serverUrl}</span>, started{' '}
         <LocalTime at={trace.startedAt} />, {trace.outcome === 'running' ? 'still running' : `took ${formatDuration(total)}`} —{' '}

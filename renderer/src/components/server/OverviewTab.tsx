@@ -2,7 +2,7 @@
  * Overview: status, what the server said about itself, where it is authorized (resource, issuer, how the client was
  * registered, client id, granted scopes), and Sign in / Sign out / Reconnect / Forget registration.
  */
-import { useEffect } from 'react';
+import { useEffect, useRef } from 'react';
 import type { ServerDetailsView } from '../../../../preload/contract.ts';
 import { valueOf } from '../../lib/loadable.ts';
 import { useKeyport } from '../../store/index.ts';
@@ -10,6 +10,8 @@ import { ErrorBox } from '../common/ErrorBox.tsx';
 import { ScopeChips } from '../common/ScopeChips.tsx';
 import { StatusBadge } from '../common/StatusBadge.tsx';
 import { ServerInfoFacts } from './ServerInfoFacts.tsx';
+import { ConsentList } from '../foresight/ConsentList.tsx';
+import { AttentionBanner, LifetimeRows } from '../foresight/Lifetimes.tsx';
 
 const registrationLabels: Readonly<Record<NonNullable<ServerDetailsView['registration']>, string>> = {
   preregistered: 'Pre-registered client',
@@ -39,13 +41,28 @@ export function OverviewTab({ serverId }: { readonly serverId: string }) {
   useEffect(() => {
     void load(serverId);
   }, [serverId, state, load]);
+  // Issue 14: the tokens' lifetimes, the consent list of a server that needs a sign-in, a clicked notice's focus.
+  const tokens = useKeyport((s) => s.tokens[serverId]);
+  const loadTokens = useKeyport((s) => s.loadTokens);
+  const focusRequest = useKeyport((s) => (s.focusRequest?.serverId === serverId ? s.focusRequest.seq : undefined));
+  const signInButton = useRef<HTMLButtonElement>(null);
+  useEffect(() => {
+    if (tokens === undefined && server && server.transport !== 'stdio' && server.auth.mode !== 'none') void loadTokens(serverId);
+  }, [serverId, tokens, server, loadTokens]);
+  useEffect(() => {
+    if (focusRequest === undefined) return;
+    signInButton.current?.scrollIntoView({ block: 'nearest' });
+    signInButton.current?.focus();
+  }, [focusRequest]);
   if (!server) return null;
   const details = valueOf(loadable);
+  const tokenSet = valueOf(tokens);
+  const needsSignIn = server.transport !== 'stdio' && server.auth.mode !== 'none' && (state === 'needs-sign-in' || (tokens?.state === 'ready' && tokens.value === null));
 
   return (
     <div className="overview">
       <div className="actions" role="group" aria-label="Connection">
-        <button type="button" className="primary" disabled={signingIn} onClick={() => void signIn(serverId)}>
+        <button ref={signInButton} type="button" className="primary" disabled={signingIn} onClick={() => void signIn(serverId)}>
           Sign in
         </button>
         <button type="button" onClick={() => void signOut(serverId)}>
@@ -62,6 +79,8 @@ export function OverviewTab({ serverId }: { readonly serverId: string }) {
         <ErrorBox error={server.status.error} title="Connection problem" />
       )}
       {server.status.state === 'needs-sign-in' && server.status.reason && <p className="hint selectable">{server.status.reason}</p>}
+      <AttentionBanner serverId={serverId} />
+      {needsSignIn && !signingIn && <ConsentList serverId={serverId} />}
       {loadable?.state === 'failed' && <ErrorBox error={loadable.error} title="Could not load the server’s details" />}
       <dl className="facts">
         <dt>Status</dt>
@@ -82,6 +101,7 @@ export function OverviewTab({ serverId }: { readonly serverId: string }) {
         <dd>
           <ScopeChips scopes={details?.grantedScopes ?? []} empty="None yet" />
         </dd>
+        <LifetimeRows serverId={serverId} lifetimes={tokenSet?.lifetimes} />
       </dl>
       {details?.info ? <ServerInfoFacts info={details.info} /> : <p className="muted">Connect to see what the server offers.</p>}
     </div>

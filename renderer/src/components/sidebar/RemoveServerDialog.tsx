@@ -9,8 +9,9 @@ export function RemoveServerDialog({ server, onClose }: { readonly server: Serve
   return (
     <Dialog title="Remove server?" onClose={onClose} role="alertdialog">
       <p>
-        Remove <strong>{server.name}</strong> (<span className="selectable">{server.url}</span>)? Keyport forgets its
-        settings and the tokens it holds for it.
+        Remove <strong>{server.name}</strong> (<span className="selectable">{server.url}</span>)? Keyport first revokes
+        the tokens it holds for it at the authorization server (every account) and deletes the client registration only
+        it used, then forgets its settings and secrets — even if the authorization server cannot be reached.
       </p>
       <div className="actions">
         <button type="button" onClick={onClose} autoFocus>

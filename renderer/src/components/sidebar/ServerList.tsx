@@ -6,6 +6,7 @@ import { useRef, useState, type KeyboardEvent } from 'react';
 import type { ServerView } from '../../../../preload/contract.ts';
 import { useKeyport } from '../../store/index.ts';
 import { StatusBadge } from '../common/StatusBadge.tsx';
+import { AttentionMarker } from '../foresight/AttentionSummary.tsx';
 import { ServerDialog } from '../dialogs/ServerDialog.tsx';
 import { RemoveServerDialog } from './RemoveServerDialog.tsx';
 
@@ -78,6 +79,7 @@ export function ServerList() {
               >
                 <span className="server-name">{server.name}</span>
                 <StatusBadge status={server.status} />
+                <AttentionMarker serverId={server.id} />
               </button>
               {selected && (
                 <div className="row-actions">

@@ -2,6 +2,7 @@
 import { useState } from 'react';
 import { useKeyport } from '../../store/index.ts';
 import { ServerDialog } from '../dialogs/ServerDialog.tsx';
+import { AttentionSummary } from '../foresight/AttentionSummary.tsx';
 import { EmptyState } from './EmptyState.tsx';
 import { ImportReport } from './ImportReport.tsx';
 import { ServerList } from './ServerList.tsx';
@@ -38,6 +39,7 @@ export function Sidebar() {
           </button>
         </p>
       )}
+      <AttentionSummary />
       <ImportReport />
       {hasServers ? <ServerList /> : <EmptyState onAddDemo={(url) => setAdding({ open: true, url })} />}
       {adding.open && <ServerDialog mode={{ kind: 'add', url: adding.url }} onClose={() => setAdding({ open: false })} />}

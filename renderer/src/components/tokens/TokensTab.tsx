@@ -9,6 +9,7 @@ import { useKeyport } from '../../store/index.ts';
 import { ErrorBox } from '../common/ErrorBox.tsx';
 import { LocalTime } from '../common/LocalTime.tsx';
 import { ScopeChips } from '../common/ScopeChips.tsx';
+import { AttentionBanner, LifetimeRows } from '../foresight/Lifetimes.tsx';
 import { AccountSwitcher } from './AccountSwitcher.tsx';
 import { RefreshHistory } from './RefreshHistory.tsx';
 import { TokenCard } from './TokenCard.tsx';
@@ -43,6 +44,7 @@ export function TokensTab({ serverId }: { readonly serverId: string }) {
   return (
     <div className="tokens-tab">
       <AccountSwitcher serverId={serverId} />
+      <AttentionBanner serverId={serverId} />
       <div className="actions">
         <button type="button" className="primary" onClick={() => void refresh(serverId)} disabled={refreshing}>
           {refreshing ? 'Refreshing…' : 'Refresh now'}
@@ -65,6 +67,7 @@ export function TokensTab({ serverId }: { readonly serverId: string }) {
         <dd>
           <LocalTime at={set.obtainedAt} />
         </dd>
+        <LifetimeRows serverId={serverId} lifetimes={set.lifetimes} />
         {set.binding && (
           <>
             <dt>Presented as</dt>
