@@ -147,7 +147,8 @@ export async function getJsonDocument(fetchFn: FetchFn, url: string, signal?: Ab
   return { status: 422 };
 }
 
-async function readLimited(response: Response, limit: number): Promise<string | undefined> {
+/** Reads a response body as text up to `limit` bytes; undefined (and the body cancelled) when it is larger. */
+export async function readLimited(response: Response, limit: number): Promise<string | undefined> {
   const declared = Number(response.headers.get('content-length') ?? '0');
   if (declared > limit) {
     await response.body?.cancel().catch(() => undefined);

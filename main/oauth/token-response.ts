@@ -8,6 +8,7 @@
  * (with a warning in the trace) instead of failing the sign-in; it is never used for anything.
  */
 import type { TokenEndpointResponse } from 'oauth4webapi';
+import { readLimited } from './http.ts';
 
 /** The largest token endpoint answer read (real ones are a few kilobytes). */
 export const TOKEN_RESPONSE_SIZE_LIMIT = 1024 * 1024;
@@ -32,7 +33,7 @@ export function tokenResponseWarnings(tokens: object): readonly string[] {
  */
 export async function normalizeTokenResponse(response: Response): Promise<Response> {
   if (response.status < 200 || response.status >= 500 || response.status === 204) return response;
-  const text = await readBounded(response);
+  const text = await readLimited(response, TOKEN_RESPONSE_SIZE_LIMIT);
   if (text === undefined) return response;
   const body = parseBody(text, response.headers.get('content-type') ?? '');
   let status = response.status;
@@ -103,24 +104,6 @@ function jwtExp(token: string | undefined): number | undefined {
   } catch {
     return undefined;
   }
-}
-
-async function readBounded(response: Response): Promise<string | undefined> {
-  if (!response.body) return '';
-  const reader = response.body.getReader();
-  const chunks: Uint8Array[] = [];
-  let total = 0;
-  for (;;) {
-    const { done, value } = await reader.read();
-    if (done) break;
-    total += value.byteLength;
-    if (total > TOKEN_RESPONSE_SIZE_LIMIT) {
-      await reader.cancel().catch(() => undefined);
-      return undefined;
-    }
-    chunks.push(value);
-  }
-  return new TextDecoder().decode(Buffer.concat(chunks));
 }
 
 /** The body as an object: JSON, or a form-encoded body (GitHub without `Accept: application/json`). */

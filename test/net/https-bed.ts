@@ -203,3 +203,25 @@ export async function startHttpsBed(pki: TestPki, name: string, tokenTtlSeconds 
       }),
   };
 }
+
+/**
+ * What a browser behind the proxy does with an authorization URL: follows the redirects (through `fetchFn`) and
+ * delivers the loopback callback. True once the callback answered.
+ */
+export async function followToCallback(fetchFn: (url: string, init?: RequestInit) => Promise<Response>, start: string): Promise<boolean> {
+  let current = start;
+  for (let i = 0; i < 6; i++) {
+    const response = await fetchFn(current, { redirect: 'manual' });
+    await response.body?.cancel();
+    const location = response.headers.get('location');
+    if (!location) return false;
+    current = new URL(location, current).href;
+    const host = new URL(current).hostname;
+    if (host === '127.0.0.1' || host === 'localhost') {
+      const callback = await fetchFn(current);
+      await callback.body?.cancel();
+      return callback.ok;
+    }
+  }
+  return false;
+}

@@ -13,7 +13,7 @@ import { createNetwork, proxyFromPac } from '../../main/net/proxy.ts';
 import { createAppServices } from '../../main/services.ts';
 import { openKeychainSecrets } from '../../main/secrets/open.ts';
 import { runCli } from '../cli/helpers.ts';
-import { makeTestPki, startConnectProxy, startHttpsBed, type HttpsBed, type TestPki, type TestProxy } from './https-bed.ts';
+import { followToCallback, makeTestPki, startConnectProxy, startHttpsBed, type HttpsBed, type TestPki, type TestProxy } from './https-bed.ts';
 
 const NAME = 'bed.keyport.test';
 const TTL = 2;
@@ -154,17 +154,7 @@ describe('the app (the shell gives the OS proxy through resolveProxy)', () => {
       emit: () => undefined,
       autoConnect: false,
       resolveProxy: async (url) => (new URL(url).hostname === NAME ? `PROXY 127.0.0.1:${port}` : 'DIRECT'),
-      openBrowser: async (url) => {
-        let current = url;
-        for (let i = 0; i < 4; i++) {
-          const r = await browser.fetch(current, { redirect: 'manual' });
-          await r.body?.cancel();
-          const location = r.headers.get('location');
-          if (!location) return;
-          current = new URL(location, current).href;
-          if (new URL(current).hostname === '127.0.0.1') return void (await browser.fetch(current)).body?.cancel();
-        }
-      },
+      openBrowser: async (url) => void (await followToCallback(browser.fetch, url)),
     });
     try {
       const server = await runtime.services.servers.add({ url: bed.mcpUrl, name: 'corp' });
