@@ -41,6 +41,8 @@ export const COMPAT_FLAGS: Readonly<Record<string, FlagSpec>> = {
   'assume-pkce-s256': { type: 'boolean' },
   mode: { type: 'string' },
   dpop: { type: 'string' },
+  /** How the user signs in (issue 13): browser, device or automatic. */
+  'sign-in-method': { type: 'string' },
 };
 
 /** The flags only `servers edit` has: a new URL, and settings to remove. */
@@ -51,7 +53,7 @@ export const EDIT_FLAGS: Readonly<Record<string, FlagSpec>> = {
 
 /** The usage text of the compatibility flags, for `--help`. */
 export const COMPAT_USAGE =
-  '[--resource-param | --no-resource-param | --resource VALUE] [--audience A] [--auth-param NAME=VALUE]... [--callback-host 127.0.0.1|localhost|[::1]] [--callback-path P] [--token-auth-method M] [--accept-issuer URL] [--authorization-endpoint URL --token-endpoint URL] [--assume-pkce-s256] [--mode M] [--dpop auto|off]';
+  '[--resource-param | --no-resource-param | --resource VALUE] [--audience A] [--auth-param NAME=VALUE]... [--callback-host 127.0.0.1|localhost|[::1]] [--callback-path P] [--token-auth-method M] [--accept-issuer URL] [--authorization-endpoint URL --token-endpoint URL] [--assume-pkce-s256] [--mode M] [--dpop auto|off] [--sign-in-method browser|device|automatic]';
 
 /** What `--unset NAME` may remove, by the flag's name. */
 const UNSETTABLE: Readonly<Record<string, string>> = {
@@ -136,6 +138,13 @@ export function compatAuthFromFlags(o: FlagValues): NonNullable<ServerInput['aut
   if (dpop !== undefined) {
     if (dpop !== 'auto' && dpop !== 'off') throw new UsageError(`--dpop must be auto or off, not "${dpop}"`);
     auth.dpop = dpop;
+  }
+  const signIn = str('sign-in-method');
+  if (signIn !== undefined) {
+    if (signIn !== 'browser' && signIn !== 'device' && signIn !== 'automatic') {
+      throw new UsageError(`--sign-in-method must be browser, device or automatic, not "${signIn}"`);
+    }
+    auth.signInMethod = signIn;
   }
   const unset = o.unset;
   if (Array.isArray(unset)) {

@@ -175,6 +175,26 @@ describe('keyport login without a browser on this machine', () => {
   });
 });
 
+describe('the sign-in method of a server', () => {
+  it('servers edit --sign-in-method device makes login show a code without --device; automatic does when no browser can open', async () => {
+    expect((await cli(['servers', 'edit', 'bed', '--sign-in-method', 'sideways'])).code).toBe(2);
+    expect((await cli(['servers', 'edit', 'bed', '--sign-in-method', 'device'])).code).toBe(0);
+    const listed = JSON.parse((await cli(['--json', 'servers', 'list'])).stdout) as { servers: Array<{ auth: { signInMethod?: string } }> };
+    expect(listed.servers[0]?.auth.signInMethod).toBe('device');
+    for (const method of ['device', 'automatic']) {
+      expect((await cli(['servers', 'edit', 'bed', '--sign-in-method', method])).code).toBe(0);
+      // automatic: no DISPLAY and no browser command here, so a device code.
+      const run = start(['login', 'bed']);
+      await run.waitFor(/enter the code:/);
+      run.child.kill('SIGINT');
+      const done = await run.exited;
+      expect(done.code).toBe(130);
+      expect(done.stderr).not.toContain('Open this URL');
+    }
+    expect((await cli(['servers', 'edit', 'bed', '--sign-in-method', 'browser'])).code).toBe(0);
+  });
+});
+
 describe('several accounts on one server', () => {
   it('keeps alice and bob apart: separate tokens, a call as each, signing out one leaves the other', async () => {
     expect((await cli(['login', 'bed', '--browser-command', browserCommand])).code).toBe(0);
