@@ -6,6 +6,7 @@ import type { ServerInput, TransportKind } from '../../preload/contract.ts';
 import { readClientKey } from '../oauth/client-key.ts';
 import type { SecretRecords } from '../secrets/records.ts';
 import { applyAuthEdit, compatSettingsProblems, withoutNulls, type StoredCompatSettings } from './compat-settings.ts';
+import { AccountPrefsFile } from './accounts.ts';
 import { ConfigError } from './errors.ts';
 import { parseServerConfig } from './store.ts';
 import type { ConfigStore } from './store.ts';
@@ -277,6 +278,8 @@ export async function removeServer(
     if (server === undefined) throw new ConfigError('server_not_found', `No server "${ref}" is configured; \`keyport servers list\` shows them.`);
     return { servers: servers.filter((s) => s.id !== server.id), result: server };
   });
+  // Its account preferences go with it: a later server with the same id starts on the default account.
+  await new AccountPrefsFile(config.dataDir).forgetServer(removed.id).catch(() => undefined);
   if (secrets !== undefined) {
     try {
       for (const id of secretRefsOf(removed)) await secrets.deleteUserSecret(id);
