@@ -88,6 +88,10 @@ export async function requestDeviceAuthorization(
     if (err instanceof oauth.ResponseBodyError && (err.error === 'unauthorized_client' || err.error === 'unsupported_grant_type')) {
       throw new OAuthError('invalid_client', `The authorization server does not let client ${ctx.client.client_id} use device sign-in (${err.error}). Ask its operator to allow the device_code grant for it, or choose browser sign-in in the server settings.`, { oauthError: err.error, status: err.status, cause: err });
     }
+    // Some servers answer a client without the grant with another error (oidc-provider: invalid_request).
+    if (err instanceof oauth.ResponseBodyError && err.error !== 'server_error' && err.error !== 'temporarily_unavailable') {
+      throw new OAuthError('token_request_failed', `The authorization server refused device sign-in for client ${ctx.client.client_id} (${err.error}). If it does not allow the device_code grant for this client, ask its operator to, or choose browser sign-in in the server settings.`, { oauthError: err.error, status: err.status, cause: err });
+    }
     throw toOAuthError(err, 'device authorization request');
   }
   const interval = typeof response.interval === 'number' && Number.isFinite(response.interval) && response.interval > 0 ? Math.min(Math.ceil(response.interval), DEVICE_POLLING.maxIntervalS) : DEVICE_POLLING.defaultIntervalS;

@@ -162,6 +162,20 @@ describe('device authorization grant (RFC 8628)', () => {
     expect(states.some((s) => s.state === 'awaiting-user')).toBe(false);
   });
 
+  it('says so when a pre-registered client may not use the device grant', async () => {
+    const pre = await bed({
+      authServer: {
+        deviceFlow: { interval: 1 },
+        clients: [{ client_id: 'browser-only', application_type: 'native', token_endpoint_auth_method: 'none', redirect_uris: ['http://127.0.0.1/callback'], grant_types: ['authorization_code', 'refresh_token'], response_types: ['code'] }],
+      },
+    });
+    const { engine, states } = deviceEngine();
+    const error = await engine.login({ serverUrl: pre.mcpUrl, settings: { signInMethod: 'device', mode: 'preregistered', clientId: 'browser-only' } }).catch((e: unknown) => e);
+    // oidc-provider answers invalid_request (a server may also say unauthorized_client): the message names the grant.
+    expect(error).toMatchObject({ code: 'token_request_failed', oauthError: 'invalid_request', message: expect.stringMatching(/refused device sign-in for client browser-only \(invalid_request\)\. If it does not allow the device_code grant.*browser sign-in/) });
+    expect(states.some((s) => s.state === 'awaiting-device')).toBe(false);
+  });
+
   it('refuses device sign-in where the authorization server offers none, saying what to choose instead', async () => {
     const { engine } = deviceEngine();
     const noDevice = await bed({ authServer: { discovery: (doc: Record<string, unknown>) => delete doc.device_authorization_endpoint } });
