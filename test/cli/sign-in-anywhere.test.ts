@@ -16,6 +16,7 @@ import { openKeychainSecrets } from '../../main/secrets/open.ts';
 import { startTestBed, type TestBed } from '../servers/testbed.ts';
 import { completeDeviceLogin, completeLogin } from '../servers/user-agent.ts';
 import { ACCOUNTS } from '../servers/accounts.ts';
+import { main, type CliIo } from '../../main/cli.ts';
 import { binPath, runBin, type CliRun } from './helpers.ts';
 
 const agent = fileURLToPath(new URL('../servers/browser-agent.ts', import.meta.url));
@@ -136,6 +137,31 @@ describe('keyport login without a browser on this machine', () => {
     expect(done.stdout).toMatch(/^Signed in to bed \(issuer http:\/\/127\.0\.0\.1:\d+; scopes mcp:read[^)]*\)\.\n$/);
     const token = await cli(['token', 'bed']);
     expect(token.stdout).toMatch(/Subject\s+bob/);
+    await rememberTokens();
+    expect((await cli(['logout', 'bed'])).code).toBe(0);
+  });
+
+  it('keeps a countdown line current on a terminal and clears it when done', async () => {
+    let stderr = '';
+    const statusLines: string[] = [];
+    const io: CliIo = {
+      stdout: (text) => outputs.push(text),
+      stderr: (text) => (stderr += `${text}\n`),
+      readStdin: async () => '',
+      env: { ...process.env, BROWSER: '', DISPLAY: '', WAYLAND_DISPLAY: '', KEYPORT_DATA_DIR: '' },
+      onInterrupt: () => () => undefined,
+      status: (text) => statusLines.push(text),
+    };
+    const run = main(['--data-dir', dataDir, 'login', 'bed', '--device'], io);
+    await expect.poll(() => /enter the code:\n\n {4}(\S+)\n/.exec(stderr)?.[1], { timeout: 15_000 }).toBeDefined();
+    const userCode = /enter the code:\n\n {4}(\S+)\n/.exec(stderr)![1]!;
+    await expect.poll(() => statusLines.length, { timeout: 5_000 }).toBeGreaterThan(1);
+    await completeDeviceLogin(`${bed.issuer}/device`, { username: 'bob', password: ACCOUNTS.bob.password }, { userCode });
+    expect(await run).toBe(0);
+    outputs.push(stderr);
+    expect(statusLines[0]).toMatch(/^Waiting for the code to be entered… expires in (9:\d\d|10:00) \(Ctrl-C to cancel\)$/);
+    expect(statusLines.at(-1)).toBe('');
+    expect(stderr).not.toContain('it expires in');
     await rememberTokens();
     expect((await cli(['logout', 'bed'])).code).toBe(0);
   });
