@@ -16,7 +16,7 @@ const NO_DESCRIPTIONS: ReadonlyMap<string, string> = new Map();
 
 /** The lines naming the scopes an authorization URL asks for, with what each allows where Keyport knows. */
 export function requestedScopeLines(authorizationUrl: string): readonly string[] {
-  let scope: string | null = null;
+  let scope: string | null;
   try {
     scope = new URL(authorizationUrl).searchParams.get('scope');
   } catch {

@@ -3,7 +3,8 @@
  * the Chromium harness (built renderer, real main handlers) and the test bed, so every screen shows real data: the
  * empty state, the server list, sign-in waiting for the browser, a failed sign-in, the overview, the token
  * inspector, the flow timeline, a tool result and a tool error; then (issue 13) the account switcher, the pasted
- * address field and the device-code panel.
+ * address field and the device-code panel; then (issue 14) the consent list before signing in, the step-up difference,
+ * an expiry warning and a sign-in that ended (the sidebar's attention count).
  *
  * Run: `node test/renderer/screenshots.ts [outDir]` (scripts/screenshots.mjs does; KEYPORT_SKIP_BUILD=1 skips the
  * build).
@@ -15,7 +16,7 @@ import { setup as build } from '../setup/build.ts';
 import { setup as startKeyring, teardown as stopKeyring } from '../setup/keyring.ts';
 import { startTestBed, type TestBed } from '../servers/testbed.ts';
 import { completeLogin } from '../servers/user-agent.ts';
-import { closeBrowser, startHarness } from './harness.ts';
+import { closeBrowser, startHarness, type Harness } from './harness.ts';
 
 const never = () => new Promise<never>(() => undefined);
 
@@ -168,16 +169,89 @@ async function shootTheme(bed: TestBed, theme: 'light' | 'dark', outDir: string)
     await shot('device-code');
     await page.getByRole('button', { name: 'Cancel', exact: true }).click();
     await setMethod('browser');
+
+    // Issue 14, on a second server of the same authorization server: the consent list before signing in, the step-up
+    // difference, an expiry warning, and a sign-in that ended (the sidebar's attention count).
+    await shootForesight(page, harness, bed, shot, until);
   } finally {
     await harness.close();
   }
   return files;
 }
 
+/** The issue-14 screens; `shot` and `until` are the theme's. */
+async function shootForesight(
+  page: Page,
+  harness: Harness,
+  bed: TestBed,
+  shot: (name: string) => Promise<void>,
+  until: (check: () => Promise<boolean>) => Promise<void>,
+): Promise<void> {
+  const team = bed.extraMcpServers?.['team'];
+  if (!team) throw new Error('screenshots: the test bed has no second MCP server');
+  const dismissNotice = async () => {
+    const close = page.getByRole('button', { name: 'Dismiss message' });
+    if ((await close.count()) > 0) await close.click();
+  };
+  const signInAs = async (username: string, password: string) => {
+    harness.setBrowser((url) => completeLogin(url, { username, password }));
+    await tab(page, 'Overview');
+    await page.getByRole('button', { name: 'Sign in', exact: true }).click();
+    await until(async () => ((await page.getByRole('status', { name: 'Sign-in' }).textContent()) ?? '').includes('Signed in'));
+    await page.getByRole('status', { name: 'Sign-in' }).getByRole('button', { name: 'Dismiss' }).click();
+  };
+  const signOut = async () => {
+    await tab(page, 'Overview');
+    await page.getByRole('button', { name: 'Sign out' }).click();
+    await until(async () => ((await page.getByTestId('notice').textContent()) ?? '').includes('Signed out'));
+    await dismissNotice();
+  };
+
+  await dismissNotice();
+  await page.evaluate((url) => (window as unknown as { keyport: { addServer(i: unknown): Promise<unknown> } }).keyport.addServer({ name: 'Team tools', url }), team.url);
+  await page.getByRole('button', { name: 'Team tools' }).click();
+  await tab(page, 'Overview');
+  await until(async () => (await page.getByTestId('consent-list').getByRole('checkbox').count()) === 3);
+  await shot('sign-in-consent');
+
+  await signInAs('bob', 'secret456');
+  await tab(page, 'Tools');
+  await page.getByRole('option', { name: /write_data/ }).click();
+  await page.getByRole('textbox', { name: 'key', exact: true }).fill('colour');
+  await page.getByRole('textbox', { name: 'value', exact: true }).fill('green');
+  await page.getByRole('button', { name: 'Call', exact: true }).click();
+  await until(async () => (await page.getByTestId('step-up-difference').count()) === 1);
+  await shot('step-up-difference');
+  await page.getByRole('dialog', { name: 'More access needed' }).getByRole('button', { name: 'Not now' }).click();
+  await signOut();
+
+  bed.authServer.setTokenTtls({ refreshToken: 5 * 3600 });
+  await signInAs('alice', 'password123');
+  await until(async () => ((await page.getByTestId('attention-banner').textContent()) ?? '').includes('ends soon'));
+  await shot('expiry-warning');
+  await tab(page, 'Tokens');
+  await until(async () => (await page.getByTestId('lifetime-grant').count()) === 1);
+  await shot('expiry-warning-inspector');
+  await signOut();
+
+  bed.authServer.setTokenTtls({ accessToken: 2, refreshToken: 3 });
+  try {
+    await signInAs('alice', 'password123');
+  } finally {
+    bed.authServer.setTokenTtls({ accessToken: 3600, refreshToken: 14 * 24 * 3600 });
+  }
+  await new Promise((r) => setTimeout(r, 3_500));
+  await harness.runtime.foresight.sweep();
+  await until(async () => ((await page.getByTestId('attention-banner').textContent()) ?? '').includes('Sign in again'));
+  await dismissNotice();
+  await shot('attention-sign-in-again');
+}
+
 /** Writes every screenshot into `outDir`. */
 export async function takeScreenshots(outDir: string): Promise<readonly string[]> {
   await mkdir(outDir, { recursive: true });
-  const bed = await startTestBed();
+  // `refresh_token_expires_in` announced, and a second MCP server for the issue-14 screens.
+  const bed = await startTestBed({ authServer: { announceRefreshTokenExpiry: true }, extraMcpServers: { team: {} } });
   try {
     return [...(await shootTheme(bed, 'light', outDir)), ...(await shootTheme(bed, 'dark', outDir))];
   } finally {

@@ -25,10 +25,12 @@ export function AttentionSummary() {
 
 const short: Readonly<Record<AttentionView['kind'], string>> = { 'sign-in': 'Sign in again', 'step-up': 'More access needed', expiring: 'Ends soon' };
 
-/** The marker on one server's row. */
+/** The marker on one server's row (none when the status badge already says the same). */
 export function AttentionMarker({ serverId }: { readonly serverId: string }) {
   const item = useKeyport((s) => s.attention.find((a) => a.serverId === serverId && a.kind !== 'expiring') ?? s.attention.find((a) => a.serverId === serverId));
+  const state = useKeyport((s) => s.servers.find((x) => x.id === serverId)?.status.state);
   if (!item) return null;
+  if ((item.kind === 'step-up' && state === 'step-up-needed') || (item.kind === 'sign-in' && state === 'needs-sign-in')) return null;
   return (
     <span className={`attention-marker ${item.kind === 'expiring' ? 'warn' : 'bad'}`} data-testid="attention-marker">
       <span aria-hidden="true">▲ </span>

@@ -24,7 +24,7 @@ const sources: Readonly<Record<LifetimeView['source'], string>> = {
 
 /** The rows (`dt`/`dd` pairs) for a facts list; nothing when no lifetime is known. */
 export function LifetimeRows({ serverId, lifetimes }: { readonly serverId: string; readonly lifetimes: readonly LifetimeView[] | undefined }) {
-  const now = useNow(30_000);
+  const now = useNow();
   const attention = useKeyport((s) => s.attention);
   if (!lifetimes?.length) return null;
   const warned = attention.filter((a) => a.serverId === serverId && a.lifetime !== undefined);
