@@ -42,7 +42,7 @@ export type TransportKind = 'streamable-http' | 'sse' | 'stdio';
 /** How Keyport obtains a client identity at the server's authorization server. */
 export type AuthMode = 'automatic' | 'preregistered' | 'client-credentials' | 'none';
 
-/** How a server signs the user in: the browser on this computer, a code entered on any device, or automatic. */
+/** How a server signs the user in: the browser on this machine, a code entered on any device, or automatic. */
 export type SignInMethodView = 'browser' | 'device' | 'automatic';
 
 /** Per-server authorization settings the user can change (no secret values: those stay in main). */
@@ -201,6 +201,20 @@ export interface TokenSetView {
   readonly obtainedAt: number;
   readonly tokens: readonly TokenView[];
   readonly refreshHistory: readonly RefreshRecord[];
+  /** How the access token is presented and why, e.g. "Bearer — the resource does not ask for DPoP" (RFC 9449). */
+  readonly binding?: { readonly scheme: 'Bearer' | 'DPoP'; readonly reason: string };
+  /** The lifetimes Keyport knows of: when signing in again will be needed, when the client secret ends (issue 14). */
+  readonly lifetimes?: readonly LifetimeView[];
+}
+
+/** One known lifetime, as the overview, the inspector and `keyport status` show it (and warn ahead of). */
+export interface LifetimeView {
+  /** What ends: the grant (the user must sign in again), the client secret, or the ID-JAG the grant came from. */
+  readonly subject: 'grant' | 'client-secret' | 'id-jag';
+  /** Epoch milliseconds. */
+  readonly expiresAt: number;
+  /** Where Keyport learnt it. */
+  readonly source: 'access-token' | 'refresh_token_expires_in' | 'refresh-token-jwt' | 'client_secret_expires_at' | 'id-jag-exp';
 }
 
 /** One HTTP exchange of a flow, with every secret replaced by a marker. */
@@ -418,6 +432,63 @@ export interface ImportReportView {
 }
 
 /**
+ * A server that needs the user (issue 14): a sign-in that ended (grant expired or revoked, refresh refused), a step-up
+ * a tool asked for, or a lifetime about to end. The sidebar counts them; the native notice and the badge follow them.
+ */
+export interface AttentionView {
+  readonly serverId: string;
+  readonly kind: 'sign-in' | 'step-up' | 'expiring';
+  /** What to tell the user and what to do (Keyport's own words). */
+  readonly message: string;
+  /** Epoch ms when it began. */
+  readonly since: number;
+  /** For `expiring` (and a sign-in that ended on schedule): what ends or ended, and when. */
+  readonly lifetime?: LifetimeView;
+  /** For `step-up`: the scopes asked for, and the tool that asked when known. */
+  readonly scopes?: readonly string[];
+  readonly tool?: string;
+}
+
+/** What removing a server did at its authorization server (RFC 7009 revocation, RFC 7592 deletion) and locally. */
+export interface RemovalReportView {
+  /** One entry per token held, for every account: revoked, or why not. */
+  readonly tokens: readonly {
+    readonly account: string;
+    readonly issuer: string;
+    readonly kind: 'refresh' | 'access';
+    readonly outcome: 'revoked' | 'failed' | 'not-offered';
+    /** The error code of a failed revocation (e.g. `network`, `invalid_client`). */
+    readonly code?: string;
+  }[];
+  /** The dynamic client registrations the server's tokens came from. */
+  readonly registrations: readonly {
+    readonly issuer: string;
+    /** Deleted at the AS (RFC 7592), kept because another configured server uses it, deletion failed, or forgotten locally. */
+    readonly outcome: 'deleted' | 'shared' | 'failed' | 'forgotten';
+    readonly code?: string;
+  }[];
+}
+
+/** One scope a sign-in would request, with where it comes from and what it means where Keyport can say. */
+export interface PlannedScopeView {
+  readonly scope: string;
+  /** Who asked for it: the server's 401/403 challenge, its resource metadata, the authorization server, the settings. */
+  readonly source: 'challenge' | 'resource' | 'as' | 'settings';
+  /** The server asked for it (challenge or settings): unticking it is allowed only for the others. */
+  readonly required: boolean;
+  /** What the scope allows, from the server's metadata (`scope_descriptions`) or Keyport's table. Untrusted text. */
+  readonly description?: string;
+  readonly describedBy?: 'server' | 'keyport';
+}
+
+/** What a sign-in would ask for, found by discovery before the browser opens (the consent list of the sign-in panel). */
+export interface LoginPlanView {
+  readonly issuer: string;
+  readonly resource: string;
+  readonly scopes: readonly PlannedScopeView[];
+}
+
+/**
  * A device sign-in in progress (RFC 8628), as the window shows it: the user code large and copyable, the verification
  * address, a QR code of the complete address and a countdown. The user code is meant to be read by the user; the
  * device code is a secret and never part of this view.
@@ -497,7 +568,14 @@ export const requestSchemas = {
   'servers:connect': z.tuple([serverId]),
   'servers:disconnect': z.tuple([serverId]),
   'servers:info': z.tuple([serverId]),
-  'auth:signIn': z.tuple([serverId, z.object({ scope: z.string().max(1024).optional() }).strict().optional()]),
+  'auth:signIn': z.tuple([
+    serverId,
+    // `exactScope`: `scope` is what the user ticked in the consent list, sent as is (issue 14).
+    z.object({ scope: z.string().max(1024).optional(), exactScope: z.boolean().optional() }).strict().optional(),
+  ]),
+  'auth:plan': z.tuple([serverId]),
+  'attention:list': z.tuple([]),
+  'flows:saveReport': z.tuple([serverId, z.string().min(1).max(200)]),
   'auth:cancel': z.tuple([serverId]),
   'auth:copyLink': z.tuple([serverId]),
   'auth:signOut': z.tuple([serverId]),
@@ -552,13 +630,16 @@ export interface RequestResults {
   'servers:list': readonly ServerView[];
   'servers:add': ServerView;
   'servers:update': ServerView;
-  'servers:remove': { readonly removed: boolean };
+  'servers:remove': { readonly removed: boolean; readonly report?: RemovalReportView };
   'servers:reorder': readonly ServerView[];
   'servers:import': ImportReportView | null;
   'servers:connect': ServerView;
   'servers:disconnect': ServerView;
   'servers:info': ServerDetailsView;
   'auth:signIn': TokenSetView;
+  'auth:plan': LoginPlanView;
+  'attention:list': readonly AttentionView[];
+  'flows:saveReport': { readonly saved: boolean; readonly file?: string };
   'auth:cancel': { readonly cancelled: boolean };
   'auth:copyLink': { readonly copied: boolean };
   'auth:signOut': { readonly revoked: boolean };
@@ -617,6 +698,9 @@ export interface EventPayloads {
   'tools:onListChanged': { readonly serverId: string };
   'log:onMessage': { readonly serverId: string; readonly message: LogMessageView };
   'elicitation:onRequest': ElicitationRequestView;
+  'attention:onChanged': readonly AttentionView[];
+  /** A native notice was clicked: show this server's sign-in (or step-up). */
+  'app:onFocusServer': { readonly serverId: string; readonly reason: AttentionView['kind'] };
 }
 
 /** An event channel's name. */
@@ -634,6 +718,8 @@ export const eventChannels = [
   'tools:onListChanged',
   'log:onMessage',
   'elicitation:onRequest',
+  'attention:onChanged',
+  'app:onFocusServer',
 ] as const satisfies readonly EventChannel[];
 
 // ---------------------------------------------------------------------------------------------------------------
@@ -654,6 +740,9 @@ export const apiFunctions = {
   disconnectServer: 'servers:disconnect',
   serverInfo: 'servers:info',
   signIn: 'auth:signIn',
+  planSignIn: 'auth:plan',
+  listAttention: 'attention:list',
+  saveFlowReport: 'flows:saveReport',
   cancelSignIn: 'auth:cancel',
   copySignInLink: 'auth:copyLink',
   signOut: 'auth:signOut',
@@ -692,6 +781,8 @@ export const apiFunctions = {
   onToolsChanged: 'tools:onListChanged',
   onLogMessage: 'log:onMessage',
   onElicitationRequest: 'elicitation:onRequest',
+  onAttentionChanged: 'attention:onChanged',
+  onFocusServer: 'app:onFocusServer',
 } as const satisfies Record<string, RequestChannel | EventChannel>;
 
 type RequestFunction<C extends RequestChannel> = (...args: RequestInput<C>) => Promise<IpcResult<RequestResult<C>>>;

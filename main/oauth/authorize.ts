@@ -19,7 +19,10 @@ export function selectScope(input: {
   readonly challenge?: string | undefined;
   readonly resourceScopes?: readonly string[] | undefined;
   readonly asScopes?: readonly string[] | undefined;
+  /** The override is what the user consented to scope by scope: sent exactly (none at all when empty). */
+  readonly exact?: boolean | undefined;
 }): string | undefined {
+  if (input.exact) return splitScope(input.override).length > 0 ? [...new Set(splitScope(input.override))].join(' ') : undefined;
   let scopes: string[] = [];
   if (input.override?.trim()) scopes = splitScope(input.override);
   else if (input.challenge?.trim()) scopes = splitScope(input.challenge);
@@ -27,6 +30,26 @@ export function selectScope(input: {
   if (scopes.length === 0) return undefined;
   if (input.asScopes?.includes('offline_access') && !scopes.includes('offline_access')) scopes.push('offline_access');
   return [...new Set(scopes)].join(' ');
+}
+
+/**
+ * OpenID Connect Core §11: a provider issues a refresh token for `offline_access` only with `prompt=consent` (unless
+ * it has other grounds), so an OpenID provider asked for `offline_access` gets `prompt=consent`, unless the server's
+ * settings set `prompt` themselves (some tenants break on a forced consent: the user's setting wins).
+ */
+export function wantsConsentPrompt(scope: string | undefined, as: AuthorizationServer, extra: Readonly<Record<string, string>> | undefined): boolean {
+  if (!splitScope(scope).includes('offline_access')) return false;
+  if (extra && Object.keys(extra).some((name) => name.toLowerCase() === 'prompt')) return false;
+  return isOpenIdProvider(as);
+}
+
+/** True for an authorization server that is an OpenID provider (its metadata speaks OpenID Connect Discovery 1.0). */
+export function isOpenIdProvider(as: AuthorizationServer): boolean {
+  return (
+    as.scopes_supported?.includes('openid') === true ||
+    typeof as.userinfo_endpoint === 'string' ||
+    Array.isArray(as.id_token_signing_alg_values_supported)
+  );
 }
 
 /** Splits a space-delimited scope string (RFC 6749 §3.3). */
