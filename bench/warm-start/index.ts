@@ -16,6 +16,9 @@
  * metadata) during Keyport's starts; at most one keychain read per server (and no listing of the keychain). Also run
  * for 1 and 100 servers, so the growth with N shows (it should be flat in wall time: the servers are independent);
  * and, for reference only, the old loopback figure (1 server, 0 ms added; its retired target was ≤ 1.1).
+ * Every size also prints the CPU time per start of this process and of the far side: with many servers a start is
+ * bound by CPU (each connection's handshake, JSON and schema work on one event loop) rather than by round trips, and
+ * the CPU figures say which side's work grows with N.
  *
  * Options: `--sizes 1,30,100`, `--servers 30` (the size the JSON line reports), `--rounds N` (10 per size),
  * `--warmups N` (1), `--rtt MS` (40), `--handshake` (a new connection costs one more round trip, as TCP's does),
@@ -60,15 +63,22 @@ async function timedStart<T>(far: FarSide, body: () => Promise<T>): Promise<Star
 
 /** One Keyport start: the app's services over the data directory until every server's tools are listed. */
 async function keyportStart(far: FarSide, signed: SignedInServers, n: number): Promise<StartRun & { reads: KeychainReads }> {
-  const reads: KeychainReads = { gets: 0, lists: 0 };
+  const counting: KeychainReads = { gets: 0, lists: 0 };
   const ids = signed.servers.slice(0, n).map((s) => s.id);
+  const states = new Map<string, number>();
   let app: StartedApp | undefined;
   try {
     const run = await timedStart(far, async () => {
-      app = await startApp({ dataDir: signed.dataDir, reads });
+      app = await startApp({ dataDir: signed.dataDir, reads: counting });
+      app.onStatus((_id, status) => states.set(status.state, (states.get(status.state) ?? 0) + 1));
       return allToolsListed(app, ids);
     });
+    // The reads of the start itself (shutting down is not part of it).
+    const reads = { ...counting };
     if ([...run.value.values()].some((count) => count === 0)) throw new Error('a server listed no tools');
+    if (reads.gets > n || reads.lists > 0) {
+      console.log(`  note: a start with ${n} servers read ${reads.gets} keychain items and listed the keychain ${reads.lists} times; statuses seen: ${[...states].map(([s, c]) => `${s} ×${c}`).join(', ')}`);
+    }
     return { ...run, reads };
   } finally {
     await app?.runtime.dispose();
