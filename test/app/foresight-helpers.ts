@@ -6,10 +6,12 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { afterEach } from 'vitest';
 import type { EventChannel, EventPayloads } from '../../preload/contract.ts';
 import type { NativeNotice, Notifier } from '../../main/app/notices.ts';
 import { createAppServices, type AppRuntime, type AppRuntimeOptions } from '../../main/services.ts';
 import { openKeychainSecrets } from '../../main/secrets/open.ts';
+import { startTestBed, type TestBed, type TestBedOptions } from '../servers/testbed.ts';
 import { completeLogin, type CompleteLoginOptions } from '../servers/user-agent.ts';
 
 /** The fake notifier: every notice shown (with its click), every badge set. */
@@ -97,3 +99,26 @@ export async function until(check: () => boolean | Promise<boolean>, what: strin
 
 /** Sleeps (for lifetimes to pass on the real clock). */
 export const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+
+/**
+ * Call once at the top of a test file: `open` starts a test bed and the app for a test; both are closed after that
+ * test, pass or fail (the app first, so its connections end before the servers do).
+ */
+export function appAndBedPerTest(): { open(bed?: TestBedOptions, app?: Partial<AppRuntimeOptions>): Promise<{ readonly bed: TestBed; readonly app: TestApp }> } {
+  const opened: { readonly bed: TestBed; readonly app?: TestApp }[] = [];
+  afterEach(async () => {
+    for (const o of opened.splice(0)) {
+      await o.app?.close();
+      await o.bed.close();
+    }
+  });
+  return {
+    async open(bedOptions = {}, appOptions = {}) {
+      const bed = await startTestBed(bedOptions);
+      const entry: { bed: TestBed; app?: TestApp } = { bed };
+      opened.push(entry);
+      entry.app = await startTestApp(appOptions);
+      return { bed, app: entry.app };
+    },
+  };
+}

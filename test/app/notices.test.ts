@@ -3,20 +3,11 @@
  * real keychain, oidc-provider announcing `refresh_token_expires_in`, and a recording notifier in place of the
  * platform's notification centre.
  */
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { AttentionView } from '../../preload/contract.ts';
-import { startTestBed, type TestBed } from '../servers/testbed.ts';
-import { sleep, startTestApp, until, type TestApp } from './foresight-helpers.ts';
+import { appAndBedPerTest, sleep, until, type TestApp } from './foresight-helpers.ts';
 
-let bed: TestBed | undefined;
-let app: TestApp | undefined;
-
-afterEach(async () => {
-  await app?.close();
-  app = undefined;
-  await bed?.close();
-  bed = undefined;
-});
+const env = appAndBedPerTest();
 
 /** The list the window was last sent. */
 function attention(a: TestApp): readonly AttentionView[] {
@@ -26,9 +17,8 @@ function attention(a: TestApp): readonly AttentionView[] {
 describe('re-sign-in notices', () => {
   it('twenty grants that end together make exactly one grouped notice; clicking it focuses the first server', async () => {
     const extra = Object.fromEntries(Array.from({ length: 19 }, (_, i) => [`s${i + 2}`, {}]));
-    bed = await startTestBed({ authServer: { announceRefreshTokenExpiry: true }, extraMcpServers: extra });
     // No early warning in this test: only the end of the grants counts.
-    app = await startTestApp({ expiryWarnings: { grantMs: 0, clientSecretMs: 0 } });
+    const { bed, app } = await env.open({ authServer: { announceRefreshTokenExpiry: true }, extraMcpServers: extra }, { expiryWarnings: { grantMs: 0, clientSecretMs: 0 } });
     const { services } = app.runtime;
     const urls = [bed.mcpUrl, ...Object.values(bed.extraMcpServers!).map((s) => s.url)];
     expect(urls).toHaveLength(20);
@@ -43,7 +33,7 @@ describe('re-sign-in notices', () => {
     const ends = await Promise.all(ids.map(async (id) => (await services.auth.tokens(id))!.lifetimes!.find((l) => l.subject === 'grant')!.expiresAt));
     await sleep(Math.max(...ends) - Date.now() + 300);
     await app.runtime.foresight.sweep();
-    await until(() => app!.notifier.shown.length > 0, 'the notice');
+    await until(() => app.notifier.shown.length > 0, 'the notice');
     await sleep(600);
     expect(app.notifier.shown.map((s) => s.notice)).toEqual([
       { title: 'Sign in again to 20 servers', body: 'Server 01, Server 02, Server 03 and 17 more need you to sign in again.' },
@@ -64,14 +54,13 @@ describe('re-sign-in notices', () => {
     // Signing in again to one server takes it off the list and the badge.
     bed.authServer.setTokenTtls({ accessToken: 3600, refreshToken: 3600 });
     await services.auth.signIn(ids[0]!);
-    await until(() => attention(app!).length === 19, 'the list to shrink');
+    await until(() => attention(app).length === 19, 'the list to shrink');
     expect(app.notifier.badges.at(-1)).toBe(19);
     expect(await services.foresight.attention()).toHaveLength(19);
   });
 
   it('a grant revoked at the authorization server: the refused refresh raises one notice naming the server', async () => {
-    bed = await startTestBed({ authServer: { accessTokenTtl: 2 } });
-    app = await startTestApp();
+    const { bed, app } = await env.open({ authServer: { accessTokenTtl: 2 } });
     const { services } = app.runtime;
     const server = await services.servers.add({ url: bed.mcpUrl, name: 'Demo' });
     await services.auth.signIn(server.id);
@@ -88,7 +77,7 @@ describe('re-sign-in notices', () => {
     await sleep(2_200);
 
     await expect(services.capabilities.callTool(server.id, { callId: 'x', tool: 'get_user_profile', arguments: {} })).rejects.toBeDefined();
-    await until(() => app!.notifier.shown.length === 1, 'the notice');
+    await until(() => app.notifier.shown.length === 1, 'the notice');
     await sleep(500);
     expect(app.notifier.shown.map((s) => s.notice.title)).toEqual(['Sign in again to Demo']);
     expect(app.notifier.shown[0]!.notice.body).toMatch(/Sign in again to keep using its tools\./);
@@ -97,8 +86,7 @@ describe('re-sign-in notices', () => {
   });
 
   it('signing out, and cancelling a sign-in, are the user’s choice: no notice, nothing listed', async () => {
-    bed = await startTestBed();
-    app = await startTestApp();
+    const { bed, app } = await env.open();
     const { services } = app.runtime;
     const server = await services.servers.add({ url: bed.mcpUrl, name: 'Demo' });
     await services.auth.signIn(server.id);
@@ -107,7 +95,7 @@ describe('re-sign-in notices', () => {
 
     app.browser.completes = false;
     const pending = services.auth.signIn(server.id);
-    await until(() => app!.opened.length === 2, 'the browser');
+    await until(() => app.opened.length === 2, 'the browser');
     await services.auth.cancel(server.id);
     await expect(pending).rejects.toMatchObject({ code: 'cancelled' });
     await sleep(600);
@@ -118,8 +106,7 @@ describe('re-sign-in notices', () => {
 
 describe('expiry warnings', () => {
   it('a refresh token that lives 10 hours is warned about a day ahead; the warning is one notice, shown once', async () => {
-    bed = await startTestBed({ authServer: { announceRefreshTokenExpiry: true, refreshTokenTtl: 10 * 3600 } });
-    app = await startTestApp();
+    const { bed, app } = await env.open({ authServer: { announceRefreshTokenExpiry: true, refreshTokenTtl: 10 * 3600 } });
     const { services } = app.runtime;
     const server = await services.servers.add({ url: bed.mcpUrl, name: 'Demo' });
     const before = Date.now();
@@ -129,7 +116,7 @@ describe('expiry warnings', () => {
     expect(grant!.expiresAt - before).toBeGreaterThan(10 * 3600_000 - 60_000);
     expect(grant!.expiresAt - before).toBeLessThanOrEqual(10 * 3600_000 + 5_000);
 
-    await until(() => app!.notifier.shown.length === 1, 'the warning');
+    await until(() => app.notifier.shown.length === 1, 'the warning');
     expect(app.notifier.shown[0]!.notice.title).toMatch(/^Sign-in to Demo ends in (9|10) h$/);
     expect(attention(app)).toEqual([expect.objectContaining({ serverId: server.id, kind: 'expiring', lifetime: grant })]);
 
@@ -143,8 +130,7 @@ describe('expiry warnings', () => {
   });
 
   it('without refresh_token_expires_in and with a refresh token, no grant lifetime is invented', async () => {
-    bed = await startTestBed();
-    app = await startTestApp();
+    const { bed, app } = await env.open();
     const { services } = app.runtime;
     const server = await services.servers.add({ url: bed.mcpUrl, name: 'Demo' });
     const view = await services.auth.signIn(server.id);

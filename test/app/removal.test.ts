@@ -6,19 +6,10 @@
  */
 import { readdir } from 'node:fs/promises';
 import { join } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
-import { startTestBed, type TestBed } from '../servers/testbed.ts';
-import { startTestApp, type TestApp } from './foresight-helpers.ts';
+import { describe, expect, it } from 'vitest';
+import { appAndBedPerTest, type TestApp } from './foresight-helpers.ts';
 
-let bed: TestBed | undefined;
-let app: TestApp | undefined;
-
-afterEach(async () => {
-  await app?.close();
-  app = undefined;
-  await bed?.close();
-  bed = undefined;
-});
+const env = appAndBedPerTest();
 
 async function keychainItems(a: TestApp): Promise<readonly string[]> {
   return (await a.runtime.context.core.secrets().store.list()).map((i) => i.account);
@@ -26,8 +17,7 @@ async function keychainItems(a: TestApp): Promise<readonly string[]> {
 
 describe('removing a server', () => {
   it('revokes its tokens, deletes its registration at the authorization server, and forgets every secret', async () => {
-    bed = await startTestBed();
-    app = await startTestApp();
+    const { bed, app } = await env.open();
     const { services } = app.runtime;
     const server = await services.servers.add({ url: bed.mcpUrl, name: 'Demo' });
     await services.auth.signIn(server.id);
@@ -63,8 +53,7 @@ describe('removing a server', () => {
   });
 
   it('keeps a registration another configured server still uses, and that server keeps working', async () => {
-    bed = await startTestBed({ extraMcpServers: { second: {} } });
-    app = await startTestApp();
+    const { bed, app } = await env.open({ extraMcpServers: { second: {} } });
     const { services } = app.runtime;
     const first = await services.servers.add({ url: bed.mcpUrl, name: 'First' });
     const second = await services.servers.add({ url: bed.extraMcpServers!['second']!.url, name: 'Second' });
@@ -80,8 +69,7 @@ describe('removing a server', () => {
   });
 
   it('an authorization server that cannot be reached: the report names each token not revoked, and the secrets go anyway', async () => {
-    bed = await startTestBed();
-    app = await startTestApp();
+    const { bed, app } = await env.open();
     const { services } = app.runtime;
     const server = await services.servers.add({ url: bed.mcpUrl, name: 'Demo' });
     await services.auth.signIn(server.id);
@@ -100,8 +88,7 @@ describe('removing a server', () => {
 
 describe('the consent list before signing in', () => {
   it('lists what the sign-in will ask for, with meanings; unticking offline_access keeps it out of the request', async () => {
-    bed = await startTestBed();
-    app = await startTestApp();
+    const { bed, app } = await env.open();
     const { services } = app.runtime;
     const server = await services.servers.add({ url: bed.mcpUrl, name: 'Demo' });
     const plan = await services.foresight.planSignIn(server.id);

@@ -11,18 +11,12 @@ import { afterEach, describe, expect, it } from 'vitest';
 import type { FlowTraceView } from '../../preload/contract.ts';
 import { buildReport } from '../../main/report/build.ts';
 import { renderReportHtml } from '../../main/report/html.ts';
-import { startTestBed, type TestBed } from '../servers/testbed.ts';
-import { startTestApp, type TestApp } from './foresight-helpers.ts';
+import { appAndBedPerTest } from './foresight-helpers.ts';
 
-let bed: TestBed | undefined;
-let app: TestApp | undefined;
+const env = appAndBedPerTest();
 let out: string | undefined;
 
 afterEach(async () => {
-  await app?.close();
-  app = undefined;
-  await bed?.close();
-  bed = undefined;
   if (out) await rm(out, { recursive: true, force: true });
   out = undefined;
 });
@@ -63,25 +57,27 @@ function secretRecorder(): { readonly secrets: Set<string>; readonly fetch: type
 
 describe('the sign-in report', () => {
   it('of real logins (confidential client with ID token, dynamic registration, a refresh, a denied sign-in) holds no live secret', async () => {
-    bed = await startTestBed({
-      authServer: {
-        clients: [
-          {
-            client_id: CLIENT_ID,
-            client_secret: CLIENT_SECRET,
-            application_type: 'native',
-            token_endpoint_auth_method: 'client_secret_basic',
-            redirect_uris: ['http://127.0.0.1/callback'],
-            grant_types: ['authorization_code', 'refresh_token'],
-            response_types: ['code'],
-          },
-        ],
-      },
-      extraMcpServers: { dynamic: {} },
-    });
     const wire = secretRecorder();
     // The code and state arrive in the browser's redirect, which the recording fetch does not see: the user agent's does.
-    app = await startTestApp({ core: { fetch: wire.fetch } });
+    const { bed, app } = await env.open(
+      {
+        authServer: {
+          clients: [
+            {
+              client_id: CLIENT_ID,
+              client_secret: CLIENT_SECRET,
+              application_type: 'native',
+              token_endpoint_auth_method: 'client_secret_basic',
+              redirect_uris: ['http://127.0.0.1/callback'],
+              grant_types: ['authorization_code', 'refresh_token'],
+              response_types: ['code'],
+            },
+          ],
+        },
+        extraMcpServers: { dynamic: {} },
+      },
+      { core: { fetch: wire.fetch } },
+    );
     out = await mkdtemp(join(tmpdir(), 'keyport-report-'));
     const { services } = app.runtime;
     const confidential = await services.servers.add({
@@ -159,8 +155,7 @@ describe('the sign-in report', () => {
   });
 
   it('the user cancelling the save dialog writes nothing', async () => {
-    bed = await startTestBed();
-    app = await startTestApp();
+    const { bed, app } = await env.open();
     const { services } = app.runtime;
     const server = await services.servers.add({ url: bed.mcpUrl, name: 'Demo' });
     await services.auth.signIn(server.id);
