@@ -38,7 +38,7 @@ export interface Foresight {
   readonly service: ForesightService;
   /** Sees every event the app sends to the window (statuses, token changes, flows). */
   readonly observe: Emit;
-  /** Sign-out and cancel through these raise no "sign in again" notice: the user chose them. */
+  /** Sign-out, cancel and an account switch through these raise no "sign in again" notice: the user chose them. */
   quietAuth(auth: AuthService): AuthService;
   quietAccounts(accounts: AccountService): AccountService;
   /** The server holds tokens (its warm start found them). */
@@ -154,7 +154,12 @@ export function createForesight(options: ForesightOptions): Foresight {
       await notices.quietly(id, async () => {
         if (server.transport !== 'stdio' && server.url !== undefined && server.auth.mode !== 'none') {
           const others = (await core.config.load()).filter((s) => s.id !== id && s.url !== undefined).map((s) => s.url!);
-          report = await core.engine().forgetServer(await core.target(server), { otherServerUrls: others });
+          // A secret missing from the keychain must not keep the server: revoke as well as can be without it.
+          const target = await core.target(server).catch(() => ({ serverUrl: server.url! }));
+          report = await core
+            .engine()
+            .forgetServer(target, { otherServerUrls: others })
+            .catch(() => undefined);
         }
       });
       const removed = await options.directory.remove(id);
@@ -173,7 +178,12 @@ export function createForesight(options: ForesightOptions): Foresight {
       cancel: (id) => notices.quietly(id, () => auth.cancel(id)),
       revoke: (id, kind) => notices.quietly(id, () => auth.revoke(id, kind)),
     }),
-    quietAccounts: (accounts) => ({ ...accounts, signOut: (id, account) => notices.quietly(id, () => accounts.signOut(id, account)) }),
+    quietAccounts: (accounts) => ({
+      ...accounts,
+      signOut: (id, account) => notices.quietly(id, () => accounts.signOut(id, account)),
+      // Switching to an account that holds nothing asks for a sign-in the user chose to need.
+      switchTo: (id, account) => notices.quietly(id, () => accounts.switchTo(id, account)),
+    }),
     sawTokens: (serverId) => notices.sawTokens(serverId),
     sweep: () => expiry.sweep(),
     dispose() {

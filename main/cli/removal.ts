@@ -13,7 +13,15 @@ export async function revokeBeforeRemoval(ctx: CliContext, server: ServerConfig)
   if (server.transport === 'stdio' || server.url === undefined || server.auth.mode === 'none') return undefined;
   const others = (await ctx.config.load()).filter((s) => s.id !== server.id && s.url !== undefined).map((s) => s.url!);
   const core = ctx.core();
-  return core.engine().forgetServer(await core.target(server), { otherServerUrls: others });
+  // A secret missing from the keychain must not keep the server: revoke as well as can be without it.
+  const target = await core.target(server).catch(() => ({ serverUrl: server.url! }));
+  try {
+    return await core.engine().forgetServer(target, { otherServerUrls: others });
+  } catch (err) {
+    // The keychain could not be read: the server still goes; nothing could be revoked.
+    ctx.io.stderr(`warning: Keyport could not read its tokens for ${singleLine(server.name)} (${(err as { code?: string }).code ?? 'error'}), so none was revoked.`);
+    return undefined;
+  }
 }
 
 /** What the removal did at the authorization server, as lines for a human (warnings first marked as such). */
