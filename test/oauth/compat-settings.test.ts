@@ -95,6 +95,12 @@ describe('compatibility settings on the wire', () => {
     expect(tokenBodies(mock, 'authorization_code')[0]?.get('redirect_uri')).toMatch(/^http:\/\/localhost:\d+\/oauth\/done$/);
   });
 
+  it('callback host [::1] puts the redirect URI on the IPv6 loopback, and the login completes there', async () => {
+    const { engine, mock, target } = await setup({ callbackHost: '[::1]' });
+    await engine.login(target);
+    expect(authorizeQuery(mock).get('redirect_uri')).toMatch(/^http:\/\/\[::1\]:\d+\/callback$/);
+  });
+
   it('scopes to request replace the discovered ones', async () => {
     const { engine, mock, target } = await setup({ scope: 'api://app/read' }, { challengeScope: 'mcp:read', scopesSupported: ['mcp:read'] });
     await engine.login(target);
