@@ -84,7 +84,7 @@ export function adviseLoginError(err: unknown, facts: LoginFacts): unknown {
   if (err.code === 'login_timeout' || err.code === 'authorization_failed') {
     const hints: string[] = [];
     if (facts.registration?.kind === 'dynamic' && !facts.registration.fresh) {
-      hints.push(`Keyport used client ${facts.registration.clientId}, registered earlier; if the authorization server showed an error about an unknown client, forget that registration (Edit → Forget registration, or keyport servers forget-registration <server>) and sign in again.`);
+      hints.push(`Keyport used client ${facts.registration.clientId}, registered earlier; if the authorization server showed an error about an unknown client, forget that registration (Overview → Forget registration, or keyport servers forget-registration <server>) and sign in again.`);
     }
     if (facts.registration?.kind === 'preregistered') {
       hints.push(`If the sign-in page complained about the redirect URI, make Keyport's (${facts.redirectUri}) match the app's under Edit → Advanced → Callback host, port and path.`);
