@@ -42,17 +42,22 @@ export interface RequestOptions {
   readonly timeoutMs?: number;
 }
 
-/** The catalog part of an `McpConnection`. */
+/** The catalog part of an `McpConnection`: every call runs on the live session and returns plain view data. */
 export interface Catalog {
+  /** Every tool, all pages; cached until `list_changed`, a reconnect, or `refresh: true`. */
   readonly listTools: (options?: { readonly refresh?: boolean }) => Promise<readonly ToolView[]>;
+  /** Calls a tool after checking `args` against its `inputSchema`; `structuredContent` is checked against `outputSchema`. */
   readonly callTool: (name: string, args?: Readonly<Record<string, unknown>>, options?: CallToolOptions) => Promise<ToolResultView>;
   readonly listResources: () => Promise<readonly ResourceView[]>;
   readonly listResourceTemplates: () => Promise<readonly ResourceTemplateView[]>;
   readonly readResource: (uri: string, options?: RequestOptions) => Promise<ResourceReadView>;
   readonly listPrompts: () => Promise<readonly PromptView[]>;
   readonly getPrompt: (name: string, args?: Readonly<Record<string, string>>, options?: RequestOptions) => Promise<PromptResultView>;
+  /** Asks the server to send log messages at `level` and above. */
   readonly setLogLevel: (level: LogLevel) => Promise<void>;
+  /** Round trip in milliseconds. */
   readonly ping: (options?: RequestOptions) => Promise<number>;
+  /** Asks for `resource-updated` events about `uri`; kept across reconnects until `unsubscribeResource`. */
   readonly subscribeResource: (uri: string) => Promise<void>;
   readonly unsubscribeResource: (uri: string) => Promise<void>;
   /** Forgets the tool list (a new session, or the server said it changed). */

@@ -5,23 +5,12 @@
  */
 import type { ServerStatus } from '../../preload/contract.ts';
 import { createCatalog } from './catalog.ts';
-import type { CallToolOptions, RequestOptions } from './catalog.ts';
+import type { Catalog } from './catalog.ts';
 import type { ClientHooks } from './client.ts';
 import type { ConnectionOptions, McpServerConfig } from './config.ts';
 import { createLifecycle } from './lifecycle.ts';
 import { createStatusHolder } from './status.ts';
-import type {
-  LogLevel,
-  LogMessageView,
-  PromptResultView,
-  PromptView,
-  ResourceReadView,
-  ResourceTemplateView,
-  ResourceView,
-  ServerInfoView,
-  ToolResultView,
-  ToolView,
-} from './views.ts';
+import type { LogMessageView, ServerInfoView, ToolView } from './views.ts';
 
 export type { CallToolOptions, RequestOptions } from './catalog.ts';
 
@@ -34,8 +23,8 @@ export type ConnectionEvent =
   | { readonly type: 'resource-updated'; readonly uri: string }
   | { readonly type: 'log'; readonly message: LogMessageView };
 
-/** One server's live connection: the API the IPC layer and the CLI are built on. */
-export interface McpConnection {
+/** One server's live connection: the API the IPC layer and the CLI are built on (the catalog calls plus these). */
+export interface McpConnection extends Omit<Catalog, 'forgetTools'> {
   readonly serverId: string;
   readonly config: McpServerConfig;
   /** The current status (also pushed as `status` events). */
@@ -47,22 +36,6 @@ export interface McpConnection {
   /** Closes the connection and stops reconnecting. */
   readonly disconnect: () => Promise<void>;
   readonly subscribe: (listener: (event: ConnectionEvent) => void) => () => void;
-  /** Every tool, all pages; cached until `list_changed`, a reconnect, or `refresh: true`. */
-  readonly listTools: (options?: { readonly refresh?: boolean }) => Promise<readonly ToolView[]>;
-  /** Calls a tool after checking `args` against its `inputSchema`; `structuredContent` is checked against `outputSchema`. */
-  readonly callTool: (name: string, args?: Readonly<Record<string, unknown>>, options?: CallToolOptions) => Promise<ToolResultView>;
-  readonly listResources: () => Promise<readonly ResourceView[]>;
-  readonly listResourceTemplates: () => Promise<readonly ResourceTemplateView[]>;
-  readonly readResource: (uri: string, options?: RequestOptions) => Promise<ResourceReadView>;
-  readonly listPrompts: () => Promise<readonly PromptView[]>;
-  readonly getPrompt: (name: string, args?: Readonly<Record<string, string>>, options?: RequestOptions) => Promise<PromptResultView>;
-  /** Asks the server to send log messages at `level` and above. */
-  readonly setLogLevel: (level: LogLevel) => Promise<void>;
-  /** Round trip in milliseconds. */
-  readonly ping: (options?: RequestOptions) => Promise<number>;
-  /** Asks for `resource-updated` events about `uri`; kept across reconnects until `unsubscribeResource`. */
-  readonly subscribeResource: (uri: string) => Promise<void>;
-  readonly unsubscribeResource: (uri: string) => Promise<void>;
 }
 
 /**

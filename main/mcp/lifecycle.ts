@@ -305,17 +305,7 @@ export function createLifecycle(
     } catch (err) {
       if (signal?.aborted === true) throw fail(err, { ...ctx, cancelled: true });
       if (s.unconfirmed && wanted && challengeCode(err) === undefined && isWrongEra(err, 'modern')) {
-        let s2: Session;
-        try {
-          s2 = await renegotiate(s);
-        } catch (e) {
-          throw fail(e, ctx);
-        }
-        try {
-          return await fn(s2);
-        } catch (err2) {
-          throw fail(err2, ctx);
-        }
+        return once(() => renegotiate(s), fn, ctx);
       }
       if (challengeCode(err) === undefined && isLostError(err) && wanted) {
         const retry = idempotent || isNotDelivered(err) || isSessionLost(err);
@@ -329,19 +319,24 @@ export function createLifecycle(
         }
         // With background reconnection, onLost started the loop whose first attempt is in flight: wait for it.
         // Without, reopen once, here, for this request.
-        let s2: Session;
-        try {
-          s2 = current ?? (policy === false ? await runAttempt() : await ready());
-        } catch (e) {
-          throw fail(e, ctx);
-        }
-        try {
-          return await fn(s2);
-        } catch (err2) {
-          throw fail(err2, ctx);
-        }
+        return once(async () => current ?? (policy === false ? runAttempt() : ready()), fn, ctx);
       }
       throw fail(err, ctx);
+    }
+  }
+
+  /** Sends a request once more, on the session `reopen` yields; any failure now is final. */
+  async function once<T>(reopen: () => Promise<Session>, fn: (s: Session) => Promise<T>, ctx: ErrorContext): Promise<T> {
+    let s2: Session;
+    try {
+      s2 = await reopen();
+    } catch (e) {
+      throw fail(e, ctx);
+    }
+    try {
+      return await fn(s2);
+    } catch (err2) {
+      throw fail(err2, ctx);
     }
   }
 
