@@ -11,19 +11,31 @@ const here = dirname(fileURLToPath(import.meta.url));
 /** The repository root. */
 export const ROOT = join(here, '..', '..');
 
-/** A pinned suite: its npm alias and the extra flags its client runs need. */
+/** A pinned suite run: its version, npm alias, the extra flags of its client runs, and how its line is labelled. */
 export interface Suite {
   readonly version: string;
   readonly alias: string;
   readonly flags: readonly string[];
+  /** The label of its result line (`conformance <label>: X/Y scenarios passed`); the version when absent. */
+  readonly label?: string;
 }
 
-/** Both pinned suites (package.json devDependencies `conformance-<version>`). */
+/**
+ * The pinned suite runs (package.json devDependencies `conformance-<version>`): 0.1.16; 0.2.0-alpha.12 at its
+ * defaults (scenarios introduced in 2026-07-28 on the stateless wire, the others on 2025-11-25); and 0.2.0-alpha.12
+ * with every scenario forced onto 2025-11-25. The same client (Keyport's connection layer, negotiating the era)
+ * serves all three.
+ */
 export const SUITES: readonly Suite[] = [
   { version: '0.1.16', alias: 'conformance-0.1.16', flags: [] },
-  // SDK 1.x speaks the stateful 2025-11-25 wire only.
-  { version: '0.2.0-alpha.12', alias: 'conformance-0.2.0-alpha.12', flags: ['--spec-version', '2025-11-25', '--force'] },
+  { version: '0.2.0-alpha.12', alias: 'conformance-0.2.0-alpha.12', flags: [] },
+  { version: '0.2.0-alpha.12', alias: 'conformance-0.2.0-alpha.12', flags: ['--spec-version', '2025-11-25', '--force'], label: '0.2.0-alpha.12 (forced 2025-11-25)' },
 ];
+
+/** The label a suite run's results are printed and allowed failures are listed under. */
+export function suiteLabel(suite: Suite): string {
+  return suite.label ?? suite.version;
+}
 
 function cli(suite: Suite): string {
   return join(ROOT, 'node_modules', suite.alias, 'dist', 'index.js');
