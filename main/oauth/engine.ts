@@ -20,24 +20,6 @@ import { findRecord } from './engine/token-sets.ts';
 import { introspect, logout, status } from './engine/token-admin.ts';
 import type { OAuthEngine, OAuthEngineDeps } from './engine/types.ts';
 
-export { DEFAULT_ACCOUNT } from './engine/types.ts';
-export type {
-  AccountInfo,
-  AuthStatus,
-  AuthorizedFetchOptions,
-  IdJagLoginInput,
-  JwtBearerLoginInput,
-  LoginOptions,
-  LoginState,
-  LogoutResult,
-  OAuthEngine,
-  OAuthEngineDeps,
-  PastedRedirectResult,
-  ServerAuthSettings,
-  ServerTarget,
-  SignInMethod,
-} from './engine/types.ts';
-export { localBrowserAvailable } from './engine/device-flow.ts';
 
 /** Creates the engine. */
 export function createOAuthEngine(deps: OAuthEngineDeps): OAuthEngine {

@@ -83,13 +83,18 @@ export function tracedFetch(base: FetchFn, timeoutMs: number, sink?: ExchangeSin
   };
 }
 
-/** True when undici refused a response because its headers exceed its limit (a 100 KB `WWW-Authenticate`, say). */
-export function headersTooLarge(err: unknown): boolean {
+/** An error and the causes behind it, outermost first (at most a few levels: enough for fetch and oauth4webapi). */
+export function* causeChain(err: unknown): Generator<unknown> {
   let current: unknown = err;
-  for (let depth = 0; depth < 5 && current; depth++) {
-    if ((current as { code?: unknown }).code === 'UND_ERR_HEADERS_OVERFLOW') return true;
+  for (let depth = 0; depth < 6 && current !== undefined && current !== null; depth++) {
+    yield current;
     current = (current as { cause?: unknown }).cause;
   }
+}
+
+/** True when undici refused a response because its headers exceed its limit (a 100 KB `WWW-Authenticate`, say). */
+export function headersTooLarge(err: unknown): boolean {
+  for (const e of causeChain(err)) if ((e as { code?: unknown }).code === 'UND_ERR_HEADERS_OVERFLOW') return true;
   return false;
 }
 

@@ -1,5 +1,7 @@
 /** The OAuth engine's public surface (see README.md): import from here, not from the step modules. */
-export { createOAuthEngine, DEFAULT_ACCOUNT, localBrowserAvailable } from './engine.ts';
+export { createOAuthEngine } from './engine.ts';
+export { DEFAULT_ACCOUNT } from './engine/types.ts';
+export { localBrowserAvailable } from './engine/device-flow.ts';
 export { CALLBACK_PATH } from './callback-server.ts';
 export type {
   AccountInfo,
@@ -16,7 +18,7 @@ export type {
   ServerAuthSettings,
   ServerTarget,
   SignInMethod,
-} from './engine.ts';
+} from './engine/types.ts';
 export { OAuthError, isOAuthError, oauthErrorCodes } from './errors.ts';
 export type { OAuthErrorCode } from './errors.ts';
 export { InMemoryCredentialStore, InProcessRefreshLock, tokenSetKeyString } from './store.ts';

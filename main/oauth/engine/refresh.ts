@@ -10,6 +10,7 @@ import { expiresAtOf } from '../token-response.ts';
 import { RESOURCE_REFUSED_DPOP, assertTokenTypeMatches } from '../dpop-decision.ts';
 import { OAuthError, isOAuthError } from '../errors.ts';
 import { refreshTokenGrant, toOAuthError } from '../grants.ts';
+import { causeChain } from '../http.ts';
 import { refreshedLifetime } from '../lifetimes.ts';
 import { tokenSetKeyString, type TokenBinding, type TokenSetRecord } from '../store.ts';
 import type { FlowRecorder } from '../trace.ts';
@@ -46,12 +47,10 @@ function unavailableAuthorizationServer(err: unknown, issuer: string): OAuthErro
 
 /** The HTTP status behind an error, looking through its causes (oauth4webapi keeps the response as a cause). */
 function httpStatusOf(err: unknown): number | undefined {
-  let current: unknown = err;
-  for (let depth = 0; depth < 5 && current; depth++) {
-    if (current instanceof Response) return current.status;
-    const status = (current as { status?: unknown }).status;
+  for (const e of causeChain(err)) {
+    if (e instanceof Response) return e.status;
+    const status = (e as { status?: unknown }).status;
     if (typeof status === 'number') return status;
-    current = (current as { cause?: unknown }).cause;
   }
   return undefined;
 }
