@@ -3,6 +3,7 @@
  * that ends each run (scripts/bench.mjs and CI read it), and timing HTTP requests to count the round trips on a
  * flow's critical path.
  */
+import { getHeapSpaceStatistics } from 'node:v8';
 
 /** The value of `--name N` on the command line, or `fallback` when it is absent, not a number, or not above 0. */
 export function numberArg(name: string, fallback: number): number {
@@ -118,8 +119,24 @@ export function criticalPath(spans: readonly RequestSpan[]): readonly RequestSpa
   return chain;
 }
 
+/** Memory figures after forced garbage collection, in bytes. */
+export interface SettledMemory {
+  readonly heapUsed: number;
+  readonly heapTotal: number;
+  readonly rss: number;
+  readonly external: number;
+  /**
+   * The part of `heapUsed` that is compiled code, bytecode and their metadata (V8's code and trusted spaces): it grows
+   * as V8 compiles and optimizes more paths, not with the data a program keeps.
+   */
+  readonly code: number;
+}
+
+/** V8 heap spaces that hold code and its metadata rather than program data. */
+const CODE_SPACES = new Set(['code_space', 'code_large_object_space', 'trusted_space', 'trusted_large_object_space']);
+
 /** Reads the process's memory after forcing garbage collection (the process must run with `--expose-gc`). */
-export async function settledMemory(): Promise<{ readonly heapUsed: number; readonly heapTotal: number; readonly rss: number; readonly external: number }> {
+export async function settledMemory(): Promise<SettledMemory> {
   const gc = (globalThis as { gc?: () => void }).gc;
   if (gc === undefined) throw new Error('run with --expose-gc');
   // Several passes with turns of the loop in between, so finalizers and weak references settle.
@@ -128,7 +145,10 @@ export async function settledMemory(): Promise<{ readonly heapUsed: number; read
     await new Promise((resolve) => setImmediate(resolve));
   }
   const { heapUsed, heapTotal, rss, external } = process.memoryUsage();
-  return { heapUsed, heapTotal, rss, external };
+  const code = getHeapSpaceStatistics()
+    .filter((space) => CODE_SPACES.has(space.space_name))
+    .reduce((sum, space) => sum + space.space_used_size, 0);
+  return { heapUsed, heapTotal, rss, external, code };
 }
 
 /** Prints the final JSON line; it must be the last line a benchmark writes. */
