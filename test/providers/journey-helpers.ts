@@ -31,3 +31,19 @@ export function addFlags(entry: KeyportEntry, name: string): { readonly args: re
   if (s.acceptS256WithoutAdvertisement === true) args.push('--assume-pkce-s256');
   return { args, ...(entry.clientSecret !== undefined ? { stdin: `${entry.clientSecret}\n` } : {}) };
 }
+
+/**
+ * A free port on 127.0.0.1 for a provider's registered callback (Slack, Salesforce): each test gets its own, so two
+ * test files running at once never contend for the same fixed port.
+ */
+export async function freePort(): Promise<number> {
+  const { createServer } = await import('node:net');
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.on('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as { port: number };
+      server.close(() => resolve(port));
+    });
+  });
+}

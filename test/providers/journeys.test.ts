@@ -12,7 +12,7 @@ import { openKeychainSecrets } from '../../main/secrets/open.ts';
 import { runCli } from '../cli/helpers.ts';
 import type { CliRun } from '../cli/helpers.ts';
 import { startProvider, type AnyProviderOptions, type ProviderEmulation, type ProviderId } from '../servers/providers/index.ts';
-import { addFlags, browserCommand } from './journey-helpers.ts';
+import { addFlags, browserCommand, freePort } from './journey-helpers.ts';
 
 const dirs: string[] = [];
 const running: ProviderEmulation[] = [];
@@ -44,7 +44,7 @@ const JOURNEYS: readonly ProviderId[] = ['entra', 'google', 'github', 'linear', 
 
 describe.each(JOURNEYS)('%s via the CLI', (id) => {
   it(`${id}: add with the provider notes' settings → sign in → tools → call → refresh after expiry → sign out`, async () => {
-    const { provider, cli } = await start(id, { accessTokenTtl: TTL });
+    const { provider, cli } = await start(id, { accessTokenTtl: TTL, ...(id === 'slack' || id === 'salesforce' ? { callbackPort: await freePort() } : {}) });
     const { args, stdin } = addFlags(provider.entry, id);
     const add = await cli(['servers', 'add', provider.mcpUrl, ...args], stdin);
     expect(add.code, add.stderr).toBe(0);

@@ -1,7 +1,8 @@
 /**
  * Provider journeys in the window (issue 12 item 1): the add-server dialog with its Advanced settings filled in as the
  * provider notes say, for Entra ID (resource off, qualified scopes, S256 assumed, an extra parameter), GitHub (manual
- * endpoints, client secret, client_secret_post) and a Slack-style provider (callback host, port and path) — then
+ * endpoints, client secret, client_secret_post), a Slack-style provider (callback host, port and path), Google
+ * (extra parameters, accepted issuer) and Auth0 (audience) — then
  * sign in, tools, a call, a refresh after expiry, and sign out; the Edit dialog shows every setting as entered.
  */
 import type { Locator, Page } from 'playwright-core';
@@ -10,6 +11,7 @@ import type { KeyportEntry } from '../servers/providers/index.ts';
 import { startProvider, type ProviderEmulation, type ProviderId } from '../servers/providers/index.ts';
 import { openTab, signInThroughUi } from '../renderer/steps.ts';
 import { useWindowTests } from '../renderer/window-tests.ts';
+import { freePort } from './journey-helpers.ts';
 
 const env = useWindowTests();
 const TTL = 3;
@@ -56,6 +58,9 @@ async function expectShown(page: Page, name: string, entry: KeyportEntry): Promi
   if (s.authorizationEndpoint !== undefined) expect(await dialog.getByLabel(/^Authorization endpoint/).inputValue()).toBe(s.authorizationEndpoint);
   if (s.tokenEndpoint !== undefined) expect(await dialog.getByLabel(/^Token endpoint\s*—/).inputValue()).toBe(s.tokenEndpoint);
   if (s.acceptS256WithoutAdvertisement === true) expect(await dialog.getByLabel(/^Supports PKCE S256/).isChecked()).toBe(true);
+  if (s.audience !== undefined) expect(await dialog.getByLabel(/^Audience/).inputValue()).toBe(s.audience);
+  if (s.acceptedIssuer !== undefined) expect(await dialog.getByLabel(/^Accepted issuer/).inputValue()).toBe(s.acceptedIssuer);
+  if (s.tokenEndpointAuthMethod !== undefined && entry.clientId !== undefined) expect(await dialog.getByLabel('Token endpoint authentication').inputValue()).toBe(s.tokenEndpointAuthMethod);
   const params = Object.entries(s.extraAuthorizationParams ?? {});
   if (params.length > 0) expect(await dialog.getByLabel(/^Extra sign-in parameters/).inputValue()).toBe(params.map(([k, v]) => `${k}=${v}`).join('\n'));
   await dialog.getByRole('button', { name: 'Cancel' }).click();
@@ -63,9 +68,9 @@ async function expectShown(page: Page, name: string, entry: KeyportEntry): Promi
 
 const refreshes = (p: ProviderEmulation): number => p.authServer.log.filter((r) => r.endpoint === 'token' && r.grantType === 'refresh_token' && r.status === 200).length;
 
-describe.each(['entra', 'github', 'slack'] as const satisfies readonly ProviderId[])('%s in the window', (id) => {
+describe.each(['entra', 'github', 'slack', 'google', 'auth0'] as const satisfies readonly ProviderId[])('%s in the window', (id) => {
   it(`${id}: Advanced settings in the add dialog → sign in → tools → call → refresh after expiry → sign out`, async () => {
-    const provider = await startProvider(id, { accessTokenTtl: TTL });
+    const provider = await startProvider(id, { accessTokenTtl: TTL, ...(id === 'slack' ? { callbackPort: await freePort() } : {}) });
     try {
       const harness = await env.open({ browser: (url) => provider.login(url) });
       const { page } = harness;
@@ -75,7 +80,7 @@ describe.each(['entra', 'github', 'slack'] as const satisfies readonly ProviderI
       await dialog.getByLabel('Name (optional)').fill(id);
       await fillAdvanced(dialog, provider.entry);
       await dialog.getByRole('button', { name: 'Add', exact: true }).click();
-      await expect.poll(() => page.getByRole('heading', { level: 2, name: id, exact: true }).count()).toBe(1);
+      await expect.poll(() => page.getByRole('heading', { level: 2, name: id, exact: true }).count(), { timeout: 10_000 }).toBe(1);
 
       // What main stored is what was entered (and the secret only as "stored").
       const [server] = await harness.runtime.services.servers.list();
@@ -96,7 +101,7 @@ describe.each(['entra', 'github', 'slack'] as const satisfies readonly ProviderI
 
       await openTab(page, 'Overview');
       await page.getByRole('button', { name: 'Sign out' }).click();
-      await expect.poll(() => page.getByTestId('notice').textContent()).toContain('Signed out');
+      await expect.poll(() => page.getByTestId('notice').textContent(), { timeout: 10_000 }).toContain('Signed out');
       if (provider.entry.clientSecret !== undefined) {
         for (const payload of harness.received) expect(payload.json).not.toContain(provider.entry.clientSecret);
       }
