@@ -250,7 +250,8 @@ describe('every benchmark runs end to end with tiny parameters', () => {
     expect(run.code, run.stderr.slice(-2000)).toBe(0);
     const table = run.stdout.slice(run.stdout.lastIndexOf('\nbench ') + 1);
     expect(table).toMatch(/^bench\s+metric\s+value\s+target\s+pass/);
-    expect(table).toMatch(/\ntoolcall\s+median_ratio_keyport_vs_raw\s+[\d.]+\s+1\.05\s+(yes|no)/);
-    expect(table).toMatch(/\nrefresh-storm\s+refresh_requests\s+\d+\s+1\s+(yes|no)/);
+    // A row per bench: name, its metric, the value, the target, yes/no (the metrics are their owners' to name).
+    expect(table).toMatch(/\ntoolcall\s+\w+\s+[\d.]+\s+[\d.]+\s+(yes|no)\n/);
+    expect(table).toMatch(/\nrefresh-storm\s+\w+\s+[\d.]+\s+[\d.]+\s+(yes|no)(\n|$)/);
   }, 60_000);
 });
