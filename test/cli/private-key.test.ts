@@ -102,8 +102,8 @@ describe('private_key_jwt through the CLI', () => {
     const cli = (argv: readonly string[]) => runBin(['--data-dir', d, ...argv], { timeoutMs: 60_000, env: { BROWSER: '' } });
     const add = await cli(['servers', 'add', bed.mcpUrl, '--name', 'app', '--client-id', APP_CLIENT_ID, '--private-key-file', join(work, 'app.jwk')]);
     expect(add.code, add.stderr).toBe(0);
-    // Short-lived access tokens, so the next command refreshes before using one (inside the engine's refresh margin).
-    bed.authServer.setTokenTtls({ accessToken: 20 });
+    // A short-lived access token, expired by the next command, which therefore refreshes before using it.
+    bed.authServer.setTokenTtls({ accessToken: 2 });
     const login = await cli(['login', 'app', '--browser-command', `"${process.execPath}" "${agent}"`]);
     bed.authServer.setTokenTtls({ accessToken: 3600 });
     expect(login.code, login.stderr).toBe(0);
@@ -111,6 +111,7 @@ describe('private_key_jwt through the CLI', () => {
     expect(decodeJwt(set!.accessToken)).toMatchObject({ sub: 'alice', client_id: APP_CLIENT_ID, aud: bed.mcpUrl });
     expect(set!.refreshToken).toEqual(expect.any(String));
     // The refresh authenticates with a new assertion from the stored key.
+    await new Promise((resolve) => setTimeout(resolve, 2_500));
     const call = await cli(['call', 'app', 'get_user_profile']);
     expect(call.code, call.stderr).toBe(0);
     const [after] = await openKeychainSecrets(d).credentials.listTokenSets();

@@ -92,10 +92,10 @@ export async function findRecord(ctx: EngineContext, target: ServerTarget, accou
 }
 
 /** The share of an access token's lifetime kept as refresh margin when the lifetime is short. */
-const MARGIN_SHARE_OF_LIFETIME = 0.25;
+const MARGIN_SHARE_OF_LIFETIME = 0.5;
 
 /**
- * How long before expiry the access token is refreshed: the configured margin, but never more than a quarter of the
+ * How long before expiry the access token is refreshed: the configured margin, but never more than half of the
  * token's lifetime, so a 6-second token is refreshed once near its end rather than on every request.
  */
 export function refreshMarginFor(ctx: EngineContext, record: TokenSetRecord): number {
