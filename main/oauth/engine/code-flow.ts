@@ -41,11 +41,6 @@ function noteRefusals(recorder: FlowRecorder, callback: CallbackServer): void {
   recorder.note('callback-refusals', `refused ${refusals.total} response${refusals.total === 1 ? '' : 's'} at the redirect URI (${counts.join(', ')})${last ? `; the last because ${describeCallbackRefusal(last.reason)}` : ''}`);
 }
 
-/** Whether the RFC 8707 `resource` parameter is sent to this server's authorization server (default yes). */
-export function sendsResource(target: ServerTarget): boolean {
-  return settingsOf(target).sendResourceParameter !== false;
-}
-
 /** Starts the loopback receiver for a login (its port pinned when the server's settings say so). */
 export function startCallback(ctx: EngineContext, target: ServerTarget, options: LoginOptions): Promise<CallbackServer> {
   const settings = settingsOf(target);
