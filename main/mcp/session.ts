@@ -134,6 +134,8 @@ export async function openHttpSession(ctx: OpenContext, cfg: HttpServerConfig): 
     return s;
   };
   const prior = ctx.negotiate === 'auto' ? await ctx.eras.prior() : undefined;
+  /** Whether this attempt negotiated (no verdict to replay, or a stale one): then what it finds is remembered. */
+  let negotiated = prior === undefined;
   let failure: unknown;
   try {
     return await openStreamable(prior);
@@ -143,6 +145,7 @@ export async function openHttpSession(ctx: OpenContext, cfg: HttpServerConfig): 
   }
   if (prior !== undefined && isWrongEra(failure, prior.kind)) {
     ctx.eras.forget();
+    negotiated = true;
     try {
       return await openStreamable(undefined);
     } catch (err) {
@@ -153,7 +156,7 @@ export async function openHttpSession(ctx: OpenContext, cfg: HttpServerConfig): 
   if (!shouldFallBackToSse(failure)) throw failure;
   try {
     const s = await openSse();
-    if (prior === undefined && ctx.negotiate === 'auto') ctx.eras.remember({ era: 'legacy', at: ctx.hooks.now() });
+    if (negotiated && ctx.negotiate === 'auto') ctx.eras.remember({ era: 'legacy', at: ctx.hooks.now() });
     return s;
   } catch {
     if (challenge !== undefined) throw challenge;
