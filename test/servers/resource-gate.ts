@@ -15,7 +15,7 @@ import { MCP_SCOPES } from './accounts.ts';
 import type { McpScope } from './accounts.ts';
 import { challengesFor, dpopMetadata, formatChallenge } from './mcp-auth.ts';
 import type { AuthFailure, DpopMode, VerifiedToken } from './mcp-auth.ts';
-import { TOOL_SCOPES } from './mcp-tools.ts';
+import { TOOL_SCOPES } from './mcp-catalog.ts';
 
 /** How a provider spells the MCP scopes. Default: the test bed's own names (`mcp:read`, …). */
 export interface ScopeVocabulary {
