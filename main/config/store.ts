@@ -92,9 +92,37 @@ export class ConfigStore {
     return this.#parse(text);
   }
 
-  /** Every configured server, validated. Throws `config_damaged` (with a backup) rather than guessing. */
-  async load(): Promise<readonly ServerConfig[]> {
-    return (await this.#read()).servers;
+  /**
+   * Every configured server, validated. Throws `config_damaged` (with a backup) rather than guessing.
+   *
+   * A start asks for the list several times per server (statuses, connections, tool lists), so the parsed list is
+   * kept while the file is unchanged (same size, mtime, ctime and inode: another process's atomic replace changes
+   * them), and loads that overlap share one read. Before, a start with 100 servers read and validated the file 500
+   * times.
+   */
+  load(): Promise<readonly ServerConfig[]> {
+    this.#loading ??= this.#loadFresh().finally(() => {
+      this.#loading = undefined;
+    });
+    return this.#loading;
+  }
+
+  #cached: { readonly key: string; readonly servers: readonly ServerConfig[] } | undefined;
+  #loading: Promise<readonly ServerConfig[]> | undefined;
+
+  async #loadFresh(): Promise<readonly ServerConfig[]> {
+    let key: string;
+    try {
+      const st = await fs.stat(this.file);
+      key = `${st.size}:${st.mtimeMs}:${st.ctimeMs}:${st.ino}`;
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return [];
+      throw this.#io(err);
+    }
+    if (this.#cached?.key === key) return this.#cached.servers;
+    const servers = (await this.#read()).servers;
+    this.#cached = { key, servers };
+    return servers;
   }
 
   /**
@@ -119,6 +147,10 @@ export class ConfigStore {
         await writeFileAtomic(this.file, `${JSON.stringify(file.data, null, 2)}\n`);
       } catch (err) {
         throw this.#io(err);
+      } finally {
+        // A load that started before this write must not be shared with callers after it.
+        this.#cached = undefined;
+        this.#loading = undefined;
       }
       return next.result;
     }, { staleMs: 10_000 });
