@@ -37,6 +37,22 @@ describe('data directory', () => {
 });
 
 describe('ConfigStore', () => {
+  it('keeps the parsed list while the file is unchanged, and sees another process\'s write at once', async () => {
+    const dir = tempDir();
+    const app = new ConfigStore(dir);
+    const cli = new ConfigStore(dir); // another process: its own store over the same file
+    await app.update((servers) => ({ servers: [...servers, buildServer(servers, { url: 'https://a.example/mcp' })], result: undefined }));
+    const [first, second] = await Promise.all([app.load(), app.load()]);
+    expect(second).toBe(first);
+    expect(await app.load()).toBe(first);
+    await cli.update((servers) => ({ servers: [...servers, buildServer(servers, { url: 'https://b.example/mcp' })], result: undefined }));
+    expect((await app.load()).map((s) => s.url)).toEqual(['https://a.example/mcp', 'https://b.example/mcp']);
+    // A hand edit the size of which does not change is still seen (mtime/ctime/inode change).
+    const text = readFileSync(join(dir, 'servers.json'), 'utf8');
+    writeFileSync(join(dir, 'servers.json'), text.replaceAll('b.example', 'c.example'));
+    expect((await app.load()).map((s) => s.url)).toContain('https://c.example/mcp');
+  });
+
   it('starts empty, adds and removes servers with atomic writes and no temp files left', async () => {
     const config = new ConfigStore(join(tempDir(), 'nested'));
     expect(await config.load()).toEqual([]);
