@@ -76,6 +76,7 @@ export function createAppContext(
     },
   });
 
+  let publishQueued = false;
   const context: AppContext = {
     core,
     mcp,
@@ -96,7 +97,14 @@ export function createAppContext(
       if (status.state === 'step-up-needed') {
         emit('auth:onStepUp', { serverId, scopes: status.scopes, ...(status.tool !== undefined && { tool: status.tool }) });
       }
-      void context.publishServers().catch(() => undefined);
+      // Statuses come in bursts (a start moves every server through several); the list goes out once per burst.
+      if (!publishQueued) {
+        publishQueued = true;
+        setImmediate(() => {
+          publishQueued = false;
+          void context.publishServers().catch(() => undefined);
+        });
+      }
     },
     async idForUrl(url) {
       return idsByUrl.get(url) ?? (await load()).find((s) => s.url === url)?.id;
