@@ -41,6 +41,17 @@ function noteRefusals(recorder: FlowRecorder, callback: CallbackServer): void {
   recorder.note('callback-refusals', `refused ${refusals.total} response${refusals.total === 1 ? '' : 's'} at the redirect URI (${counts.join(', ')})${last ? `; the last because ${describeCallbackRefusal(last.reason)}` : ''}`);
 }
 
+/** The scope a user login requests (the MCP scope selection strategy); the browser and the device grant share it. */
+export function loginScope(target: ServerTarget, resolved: ResolvedServer, options: LoginOptions): string | undefined {
+  return selectScope({
+    override: options.scope ?? settingsOf(target).scope,
+    challenge: options.challenge?.scope ?? resolved.challenge?.scope,
+    resourceScopes: resolved.prm?.scopes_supported,
+    asScopes: resolved.as.scopes_supported,
+    exact: options.exactScope === true && options.scope !== undefined,
+  });
+}
+
 /** Starts the loopback receiver for a login (its port pinned when the server's settings say so). */
 export function startCallback(ctx: EngineContext, target: ServerTarget, options: LoginOptions): Promise<CallbackServer> {
   const settings = settingsOf(target);
@@ -73,13 +84,7 @@ export async function authorizationCodeLogin(
     await callback.close();
     throw err;
   }
-  const scope = selectScope({
-    override: options.scope ?? settings.scope,
-    challenge: options.challenge?.scope ?? resolved.challenge?.scope,
-    resourceScopes: resolved.prm?.scopes_supported,
-    asScopes: as.scopes_supported,
-    exact: options.exactScope === true && options.scope !== undefined,
-  });
+  const scope = loginScope(target, resolved, options);
   recorder.note('scope', scope ? `requesting "${scope}"` : 'no scope requested');
   // Bearer or DPoP is decided now (a resource whose DPoP requirement cannot be met stops here, before the browser);
   // the DPoP key is generated while the user signs in, off the critical path.

@@ -8,7 +8,6 @@
  */
 import type { AuthorizationServer } from 'oauth4webapi';
 import type { TokenSetView } from '../../../preload/contract.ts';
-import { selectScope } from '../authorize.ts';
 import { DEVICE_CODE_GRANT, DEVICE_POLLING, pollDeviceCode, requestDeviceAuthorization, type DeviceAuthorization } from '../device-authorization.ts';
 import { resourceToSend, withSentParameters } from '../compat.ts';
 import { assertTokenTypeMatches } from '../dpop-decision.ts';
@@ -19,6 +18,7 @@ import { tokenSetView } from '../views.ts';
 import type { TokenEndpointResponse } from 'oauth4webapi';
 import { placeTokenSet } from './accounts.ts';
 import { chooseClient, tokenContext } from './client-identity.ts';
+import { loginScope } from './code-flow.ts';
 import { recordSecrets, settingsOf, type EngineContext } from './context.ts';
 import { bindingFor, decideBinding, tokenBindingOf } from './dpop-binding.ts';
 import type { ResolvedServer } from './resolve-server.ts';
@@ -172,12 +172,7 @@ export async function deviceAuthorizationLogin(
   if (!as.device_authorization_endpoint) {
     throw new OAuthError('unsupported', `The authorization server ${as.issuer} does not offer device sign-in (RFC 8628). Choose browser sign-in in the server settings, or sign in with --no-browser and paste the address back.`);
   }
-  const scope = selectScope({
-    override: options.scope ?? settings.scope,
-    challenge: options.challenge?.scope ?? resolved.challenge?.scope,
-    resourceScopes: resolved.prm?.scopes_supported,
-    asScopes: as.scopes_supported,
-  });
+  const scope = loginScope(target, resolved, options);
   recorder.note('scope', scope ? `requesting "${scope}"` : 'no scope requested');
   const decision = decideBinding(ctx, recorder, target, resolved);
   const dpopPromise = bindingFor(ctx, decision);
