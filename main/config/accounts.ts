@@ -5,11 +5,9 @@
  * changes are locked read-modify-writes with an atomic replace. A missing or damaged file reads as "every server uses
  * the `default` account, no names".
  */
-import { mkdirSync, readFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { join } from 'node:path';
 import { z } from 'zod';
-import { writeFileAtomic } from '../fs/atomic-write.ts';
-import { withFileLock } from '../fs/file-lock.ts';
+import { EntriesFile } from '../fs/entries-file.ts';
 import { refreshLockDir } from '../fs/paths.ts';
 
 /** The version of the file's format this code reads and writes. */
@@ -25,40 +23,26 @@ const serverPrefsSchema = z.object({
   active: z.string().regex(ACCOUNT_KEY_PATTERN).optional(),
   names: z.record(z.string().regex(ACCOUNT_KEY_PATTERN), z.string().min(1).max(80)).default({}),
 });
-const fileSchema = z.object({ v: z.literal(ACCOUNTS_FILE_VERSION), servers: z.record(z.string(), serverPrefsSchema) });
 
 /** One server's account preferences. */
 export type ServerAccountPrefs = z.infer<typeof serverPrefsSchema>;
-type Entries = Record<string, ServerAccountPrefs>;
 
 /** The account preferences of a data directory: active account and account names, per server id. */
 export class AccountPrefsFile {
-  readonly file: string;
-  readonly #lockFile: string;
+  readonly #entries: EntriesFile<ServerAccountPrefs>;
 
   constructor(dataDir: string) {
-    this.file = join(dataDir, 'accounts.json');
-    this.#lockFile = join(refreshLockDir(dataDir), 'accounts.lock');
+    this.#entries = new EntriesFile(join(dataDir, 'accounts.json'), join(refreshLockDir(dataDir), 'accounts.lock'), ACCOUNTS_FILE_VERSION, serverPrefsSchema);
   }
 
-  #read(): Entries {
-    let text: string;
-    try {
-      text = readFileSync(this.file, 'utf8');
-    } catch {
-      return {};
-    }
-    try {
-      const parsed = fileSchema.safeParse(JSON.parse(text));
-      return parsed.success ? parsed.data.servers : {};
-    } catch {
-      return {};
-    }
+  /** The file's path. */
+  get file(): string {
+    return this.#entries.file;
   }
 
   /** A server's preferences (no active account and no names when it has none). */
   get(serverId: string): ServerAccountPrefs {
-    return this.#read()[serverId] ?? { names: {} };
+    return this.#entries.read()[serverId] ?? { names: {} };
   }
 
   /** The account a server's connection uses. */
@@ -96,16 +80,10 @@ export class AccountPrefsFile {
   }
 
   async #change(serverId: string, edit: (prefs: ServerAccountPrefs) => ServerAccountPrefs | undefined): Promise<void> {
-    mkdirSync(dirname(this.#lockFile), { recursive: true, mode: 0o700 });
-    await withFileLock(this.#lockFile, async () => {
-      const entries = this.#read();
-      const before = JSON.stringify(entries);
+    await this.#entries.change((entries) => {
       const next = edit(entries[serverId] ?? { names: {} });
       if (next === undefined || (next.active === undefined && Object.keys(next.names).length === 0)) delete entries[serverId];
       else entries[serverId] = next;
-      if (JSON.stringify(entries) === before) return;
-      mkdirSync(dirname(this.file), { recursive: true, mode: 0o700 });
-      await writeFileAtomic(this.file, `${JSON.stringify({ v: ACCOUNTS_FILE_VERSION, servers: entries }, null, 2)}\n`);
     });
   }
 }

@@ -8,12 +8,10 @@
  * to listing the keychain, so the worst case is a slower start, never a wrong token. Changes are locked
  * read-modify-writes with an atomic replace, so the app and the CLI can both sign in without losing entries.
  */
-import { mkdirSync, readFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { join } from 'node:path';
 import { z } from 'zod';
-import { withFileLock } from '../fs/file-lock.ts';
+import { EntriesFile } from '../fs/entries-file.ts';
 import { refreshLockDir } from '../fs/paths.ts';
-import { writeFileAtomic } from '../fs/atomic-write.ts';
 import { tokenSetKeyString } from '../oauth/store.ts';
 import type { TokenSetKey } from '../oauth/store.ts';
 
@@ -21,8 +19,6 @@ import type { TokenSetKey } from '../oauth/store.ts';
 export const TOKEN_INDEX_VERSION = 1;
 
 const keySchema = z.object({ issuer: z.string(), resource: z.string(), account: z.string() });
-const fileSchema = z.object({ v: z.literal(TOKEN_INDEX_VERSION), servers: z.record(z.string(), keySchema) });
-type Entries = Record<string, TokenSetKey>;
 
 /** The index file of a data directory. */
 export function tokenIndexFile(dataDir: string): string {
@@ -45,67 +41,36 @@ function entryName(serverUrl: string, account: string): string {
 
 /** {@link TokenSetIndex} in `<dataDir>/token-index.json`. */
 export class TokenSetIndexFile implements TokenSetIndex {
-  readonly file: string;
-  readonly #lockFile: string;
+  readonly #entries: EntriesFile<TokenSetKey>;
 
   constructor(dataDir: string) {
-    this.file = tokenIndexFile(dataDir);
-    this.#lockFile = join(refreshLockDir(dataDir), 'token-index.lock');
+    this.#entries = new EntriesFile(tokenIndexFile(dataDir), join(refreshLockDir(dataDir), 'token-index.lock'), TOKEN_INDEX_VERSION, keySchema);
   }
 
-  /**
-   * Reads the entries; a missing or damaged file reads as empty (the engine then lists the keychain). The read is
-   * synchronous on purpose: the file is a few hundred bytes and this is the first step of every warm start, where
-   * the four thread-pool round trips of an async read would cost more than the read itself.
-   */
-  #read(): Entries {
-    let text: string;
-    try {
-      text = readFileSync(this.file, 'utf8');
-    } catch {
-      return {};
-    }
-    try {
-      const parsed = fileSchema.safeParse(JSON.parse(text));
-      return parsed.success ? parsed.data.servers : {};
-    } catch {
-      return {};
-    }
+  /** The file's path. */
+  get file(): string {
+    return this.#entries.file;
   }
 
   async get(serverUrl: string, account: string): Promise<TokenSetKey | undefined> {
-    return this.#read()[entryName(serverUrl, account)];
+    return this.#entries.read()[entryName(serverUrl, account)];
   }
 
   async set(serverUrl: string, account: string, key: TokenSetKey): Promise<void> {
     const name = entryName(serverUrl, account);
-    const current = this.#read()[name];
+    const current = this.#entries.read()[name];
     if (current !== undefined && tokenSetKeyString(current) === tokenSetKeyString(key)) return;
-    await this.#change((entries) => {
+    await this.#entries.change((entries) => {
       entries[name] = { issuer: key.issuer, resource: key.resource, account: key.account };
-      return true;
     });
   }
 
   async forget(key: TokenSetKey): Promise<void> {
     const gone = tokenSetKeyString(key);
-    const pointsAt = (entries: Entries): string[] => Object.keys(entries).filter((name) => tokenSetKeyString(entries[name]!) === gone);
-    if (pointsAt(this.#read()).length === 0) return;
-    await this.#change((entries) => {
-      const names = pointsAt(entries);
-      for (const name of names) delete entries[name];
-      return names.length > 0;
-    });
-  }
-
-  /** A locked read-modify-write; `edit` returns whether it changed anything (else nothing is written). */
-  async #change(edit: (entries: Entries) => boolean): Promise<void> {
-    mkdirSync(dirname(this.#lockFile), { recursive: true, mode: 0o700 });
-    await withFileLock(this.#lockFile, async () => {
-      const entries = this.#read();
-      if (!edit(entries)) return;
-      mkdirSync(dirname(this.file), { recursive: true, mode: 0o700 });
-      await writeFileAtomic(this.file, `${JSON.stringify({ v: TOKEN_INDEX_VERSION, servers: entries }, null, 2)}\n`);
+    const pointsAt = (entries: Readonly<Record<string, TokenSetKey>>): string[] => Object.keys(entries).filter((name) => tokenSetKeyString(entries[name]!) === gone);
+    if (pointsAt(this.#entries.read()).length === 0) return;
+    await this.#entries.change((entries) => {
+      for (const name of pointsAt(entries)) delete entries[name];
     });
   }
 }

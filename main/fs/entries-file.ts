@@ -1,0 +1,59 @@
+/**
+ * A small, non-secret JSON file of named entries (`{ "v": <version>, "servers": { <name>: <entry> } }`) that the app
+ * and the CLI share: the token-set index, the account preferences. Reads are synchronous (the file is a few hundred
+ * bytes and read on every start, where the thread-pool round trips of an async read cost more than the read) and a
+ * missing, damaged or other-version file reads as empty. Changes are locked read-modify-writes with an atomic
+ * replace, and nothing is written when an edit changes nothing.
+ */
+import { mkdirSync, readFileSync } from 'node:fs';
+import { dirname } from 'node:path';
+import { z } from 'zod';
+import { writeFileAtomic } from './atomic-write.ts';
+import { withFileLock } from './file-lock.ts';
+
+/** The entries of one file, by name. */
+export type Entries<T> = Record<string, T>;
+
+/** One shared entries file. */
+export class EntriesFile<T> {
+  readonly file: string;
+  readonly #lockFile: string;
+  readonly #version: number;
+  readonly #schema: z.ZodType<{ v: number; servers: Record<string, T> }>;
+
+  constructor(file: string, lockFile: string, version: number, entry: z.ZodType<T>) {
+    this.file = file;
+    this.#lockFile = lockFile;
+    this.#version = version;
+    this.#schema = z.object({ v: z.literal(version), servers: z.record(z.string(), entry) }) as unknown as z.ZodType<{ v: number; servers: Record<string, T> }>;
+  }
+
+  /** Every entry; empty when the file is missing, damaged or of another version. */
+  read(): Entries<T> {
+    let text: string;
+    try {
+      text = readFileSync(this.file, 'utf8');
+    } catch {
+      return {};
+    }
+    try {
+      const parsed = this.#schema.safeParse(JSON.parse(text));
+      return parsed.success ? parsed.data.servers : {};
+    } catch {
+      return {};
+    }
+  }
+
+  /** A locked read-modify-write: `edit` changes the entries in place; the file is rewritten only if they changed. */
+  async change(edit: (entries: Entries<T>) => void): Promise<void> {
+    mkdirSync(dirname(this.#lockFile), { recursive: true, mode: 0o700 });
+    await withFileLock(this.#lockFile, async () => {
+      const entries = this.read();
+      const before = JSON.stringify(entries);
+      edit(entries);
+      if (JSON.stringify(entries) === before) return;
+      mkdirSync(dirname(this.file), { recursive: true, mode: 0o700 });
+      await writeFileAtomic(this.file, `${JSON.stringify({ v: this.#version, servers: entries }, null, 2)}\n`);
+    });
+  }
+}
