@@ -92,6 +92,8 @@ describe('no silent loops on 401', () => {
     );
     expect(failure).toMatchObject({ code: 'token_rejected', message: expect.stringContaining('token audience is not accepted here') });
     expect((failure as Error).message).not.toMatch(/needs you to sign in/);
+    // The refused token is opaque and no audience is configured: the advice names the Audience setting (Auth0).
+    expect((failure as Error).message).toMatch(/Edit → Advanced → Audience/);
     expect(s.mock.count('/token', 'refresh_token')).toBe(1);
     expect(s.mock.requests.filter((r) => r.path === '/mcp' && r.headers.authorization).length).toBe(2);
     // The flow trace shows both exchanges with the MCP server and the refresh between them.

@@ -73,7 +73,7 @@ function serverText(text: string | undefined): string | undefined {
 }
 
 /** The error of a second 401 for one request: the server refused a token it was just given, in its own words. */
-function tokenRejected(target: ServerTarget, challenge: ChallengeInfo, how: string): OAuthError {
+function tokenRejected(target: ServerTarget, challenge: ChallengeInfo, how: string, record: TokenSetRecord | undefined): OAuthError {
   let host = 'The MCP server';
   try {
     host = new URL(target.serverUrl).host;
@@ -83,9 +83,20 @@ function tokenRejected(target: ServerTarget, challenge: ChallengeInfo, how: stri
   const said = [serverText(challenge.error), serverText(challenge.errorDescription)].filter(Boolean).join(': ');
   return new OAuthError(
     'token_rejected',
-    `${host} refused the access token Keyport had just ${how} it${said ? ` (it said: "${said}")` : ''}. Signing in again will not help until the server or its authorization server is fixed; contact its operator.`,
+    `${host} refused the access token Keyport had just ${how} it${said ? ` (it said: "${said}")` : ''}. ${audienceHint(target, record) ?? 'Signing in again will not help until the server or its authorization server is fixed; contact its operator.'}`,
     { status: 401, ...(challenge.error ? { oauthError: serverText(challenge.error)! } : {}) },
   );
+}
+
+/**
+ * Some authorization servers (Auth0) ignore `resource` and issue a token for an API only when the authorization
+ * request names it as `audience`; otherwise the token is opaque and every MCP server refuses it. When a refused token
+ * is opaque and no audience is configured, that is the likely fix, and the advice says where to set it.
+ */
+function audienceHint(target: ServerTarget, record: TokenSetRecord | undefined): string | undefined {
+  if (!record || settingsOf(target).audience !== undefined) return undefined;
+  if (record.accessToken.split('.').length === 3) return undefined;
+  return 'The token is opaque (not a JWT): if the authorization server issues tokens for an API only when asked for it by name (Auth0 does), set Edit → Advanced → Audience to the API identifier (CLI: keyport servers edit <server> --audience <identifier>) and sign in again.';
 }
 
 /**
@@ -199,7 +210,7 @@ export function authorizedFetch(ctx: EngineContext, target: ServerTarget, fetchO
       response = await sendWithToken(ctx, record, input, init);
       if (response.status === 401) {
         const again = await recordResourceExchange(recorder, 'retry', input, init, response);
-        const error = tokenRejected(target, again, how);
+        const error = tokenRejected(target, again, how, record);
         recorder.note('token-rejected', error.message);
         recorder.finish('failed');
         throw error;
