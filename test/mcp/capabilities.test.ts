@@ -8,6 +8,7 @@ import { createConnection } from '../../main/mcp/connection.ts';
 import type { ConnectionEvent, McpConnection } from '../../main/mcp/connection.ts';
 import { staticBearerSession } from '../../main/mcp/auth.ts';
 import type { ElicitationRequestView, ProgressView } from '../../main/mcp/views.ts';
+import { collectUpdates, nextEvent } from './helpers/events.ts';
 import { startHttpHost } from './helpers/http-host.ts';
 import type { HttpHost } from './helpers/http-host.ts';
 import { PNG_1PX, TOOL_PAGE_SIZE, WAV_EMPTY } from './helpers/fixture-server.ts';
@@ -131,16 +132,9 @@ describe('tools', () => {
 
   it('follows tools/list_changed', async () => {
     const before = (await conn.listTools()).length;
-    const changed = new Promise<number>((resolve) => {
-      const off = conn.subscribe((e) => {
-        if (e.type === 'tools-changed') {
-          off();
-          resolve(e.tools.length);
-        }
-      });
-    });
+    const changed = nextEvent(conn, 'tools-changed');
     await conn.callTool('add_tool');
-    expect(await changed).toBe(before + 1);
+    expect((await changed).tools.length).toBe(before + 1);
     expect((await conn.callTool('extra_0')).content).toEqual([{ type: 'text', text: 'extra_0' }]);
   });
 
@@ -202,10 +196,7 @@ describe('resources', () => {
 
 describe('resource subscriptions', () => {
   it('delivers resources/updated for a subscribed URI, and stops after unsubscribing', async () => {
-    const updates: string[] = [];
-    const off = conn.subscribe((e) => {
-      if (e.type === 'resource-updated') updates.push(e.uri);
-    });
+    const { uris: updates, stop: off } = collectUpdates(conn);
     try {
       await conn.subscribeResource('fixture://readme');
       expect((await conn.callTool('touch')).content).toEqual([{ type: 'text', text: 'notified' }]);

@@ -6,6 +6,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createConnection } from '../../main/mcp/connection.ts';
 import type { McpConnection } from '../../main/mcp/connection.ts';
+import { collectUpdates, nextEvent } from './helpers/events.ts';
 import { startModernHost } from './helpers/modern-host.ts';
 import type { ModernHost } from './helpers/modern-host.ts';
 
@@ -32,24 +33,14 @@ describe('the modern wire', () => {
   it('follows tools/list_changed from the listen stream', async () => {
     const before = (await conn.listTools()).length;
     await expect.poll(() => host.requests.some((r) => r.method === 'subscriptions/listen')).toBe(true);
-    const changed = new Promise<number>((resolve) => {
-      const off = conn.subscribe((e) => {
-        if (e.type === 'tools-changed') {
-          off();
-          resolve(e.tools.length);
-        }
-      });
-    });
+    const changed = nextEvent(conn, 'tools-changed');
     await conn.callTool('add_tool');
-    expect(await changed).toBe(before + 1);
+    expect((await changed).tools.length).toBe(before + 1);
     expect((await conn.callTool('extra_0')).content).toEqual([{ type: 'text', text: 'extra_0' }]);
   });
 
   it('delivers resources/updated for a subscribed URI, and stops after unsubscribing', async () => {
-    const updates: string[] = [];
-    const off = conn.subscribe((e) => {
-      if (e.type === 'resource-updated') updates.push(e.uri);
-    });
+    const { uris: updates, stop: off } = collectUpdates(conn);
     try {
       await conn.subscribeResource('fixture://readme');
       await conn.callTool('touch');

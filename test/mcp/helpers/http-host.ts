@@ -52,7 +52,8 @@ export interface HttpHost {
   readonly start: () => Promise<void>;
 }
 
-function readBody(req: IncomingMessage): Promise<string> {
+/** The whole request body as text (fixture servers only: no size bound). */
+export function readBody(req: IncomingMessage): Promise<string> {
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
     req.on('data', (c: Buffer) => chunks.push(c));

@@ -5,11 +5,14 @@
  * JSON-RPC method and its `Mcp-Param-*` headers.
  */
 import { createServer } from 'node:http';
-import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { Readable, pipeline } from 'node:stream';
+import type { ReadableStream as NodeReadableStream } from 'node:stream/web';
 import { McpServer, createMcpHandler } from '@modelcontextprotocol/server';
 import type { CallToolResult } from '@modelcontextprotocol/server';
 import { z } from 'zod';
+import { readBody } from './http-host.ts';
 
 /** One POST the server saw. */
 export interface ModernRequest {
@@ -28,35 +31,11 @@ function text(value: string): CallToolResult {
   return { content: [{ type: 'text', text: value }] };
 }
 
-function readBody(req: IncomingMessage): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    req.on('data', (c: Buffer) => chunks.push(c));
-    req.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
-    req.on('error', reject);
-  });
-}
-
-async function pipe(response: Response, res: ServerResponse): Promise<void> {
-  res.statusCode = response.status;
-  response.headers.forEach((value, name) => res.setHeader(name, value));
-  if (!response.body) {
-    res.end();
-    return;
-  }
-  res.flushHeaders();
-  const reader = response.body.getReader();
-  res.once('close', () => void reader.cancel().catch(() => undefined));
-  try {
-    for (;;) {
-      const { done, value } = await reader.read();
-      if (done) break;
-      res.write(value);
-    }
-    res.end();
-  } catch {
-    res.destroy();
-  }
+/** Streams a web `Response` (JSON or SSE) to the node response; either side closing ends both. */
+function send(response: Response, res: ServerResponse): void {
+  res.writeHead(response.status, Object.fromEntries(response.headers));
+  if (response.body === null) res.end();
+  else pipeline(Readable.fromWeb(response.body as NodeReadableStream<Uint8Array>), res, () => undefined);
 }
 
 /** Starts the modern host: tools `echo`, `add_tool` (a list change), `touch` (updates `fixture://readme`), `region` (x-mcp-header). */
@@ -107,7 +86,7 @@ export async function startModernHost(): Promise<ModernHost> {
       const response = await handler.fetch(
         new Request(`http://127.0.0.1${req.url ?? '/'}`, { method: req.method ?? 'GET', headers, ...(body !== undefined ? { body } : {}), signal: abort.signal }),
       );
-      await pipe(response, res);
+      send(response, res);
     })().catch(() => {
       if (!res.headersSent) res.writeHead(500).end();
       else res.destroy();
