@@ -138,21 +138,27 @@ export function createLifecycle(
     }
     if (s.client.getProtocolEra() === 'modern') {
       // A replayed verdict is proven by the first answer (run → confirm) before anything runs in the background.
-      if (!s.unconfirmed) openListen(s);
+      if (!s.unconfirmed) void openListen(s);
     } else if (resourceSubscriptions.size > 0 && s.info.capabilities.resources) {
       for (const uri of resourceSubscriptions) s.client.subscribeResource({ uri }, { timeout: requestTimeoutMs }).catch(() => undefined);
     }
   }
 
-  function openListen(s: Session): void {
-    void openListenStream(s, [...resourceSubscriptions], requestTimeoutMs, (x) => void probe(x));
+  /** Opens the 2026-07-28 notification stream; one the server drops is re-opened if it had lived a while. */
+  function openListen(s: Session): Promise<void> {
+    const opened = performance.now();
+    return openListenStream(s, [...resourceSubscriptions], requestTimeoutMs, (x) => {
+      void probe(x).then(() => {
+        if (current === x && !x.closed && performance.now() - opened > 5000) void openListen(x);
+      });
+    });
   }
 
   /** The server answered on a session opened from a remembered verdict: the verdict holds. */
   function confirm(s: Session): void {
     if (!s.unconfirmed) return;
     s.unconfirmed = false;
-    if (current === s && s.client.getProtocolEra() === 'modern') openListen(s);
+    if (current === s && s.client.getProtocolEra() === 'modern') void openListen(s);
   }
 
   async function closeSession(s: Session): Promise<void> {
@@ -346,7 +352,7 @@ export function createLifecycle(
     ready,
     run,
     resourceSubscriptions,
-    refreshListen: (s) => openListenStream(s, [...resourceSubscriptions], requestTimeoutMs, (x) => void probe(x)),
+    refreshListen: openListen,
     async connect() {
       wanted = true;
       if (current !== undefined) return current.info;
