@@ -2,11 +2,13 @@
  * Which MCP protocol era each HTTP server answered with (`<dataDir>/protocol-eras.json`), so the next connection can
  * skip the `server/discover` probe: a 2026-07-28 server's discovery result is replayed, a 2025-era server gets its
  * `initialize` straight away. Nothing in it is secret (the server's own self-description and a timestamp); it is a
- * cache, so a damaged or oversized file reads as empty and the next connection simply negotiates again.
+ * cache, so a damaged file reads as empty and the next connection simply negotiates again. The app and the CLI share
+ * it through the same locked entries file as the token-set index.
  */
-import { promises as fs } from 'node:fs';
 import { join } from 'node:path';
-import { writeFileAtomic } from '../fs/atomic-write.ts';
+import { z } from 'zod';
+import { EntriesFile } from '../fs/entries-file.ts';
+import { refreshLockDir } from '../fs/paths.ts';
 
 /** What one server answered with, and when Keyport learned it (ms since the epoch). */
 export type CachedEraVerdict =
@@ -24,87 +26,48 @@ export interface EraCache {
 }
 
 /** Bounds: a hostile server cannot grow the file without limit through its discovery result. */
-export const eraCacheLimits = { maxEntries: 256, maxDiscoverBytes: 64 * 1024, maxFileBytes: 4 * 1024 * 1024 } as const;
+export const eraCacheLimits = { maxEntries: 128, maxDiscoverBytes: 32 * 1024 } as const;
 
 const FILE_VERSION = 1;
+
+const verdictSchema: z.ZodType<CachedEraVerdict> = z.union([
+  z.object({ era: z.literal('legacy'), at: z.number().finite() }),
+  z.object({ era: z.literal('modern'), at: z.number().finite(), discover: z.record(z.string(), z.unknown()) }),
+]);
 
 /** The cache file in a data directory. */
 export function eraCacheFile(dataDir: string): string {
   return join(dataDir, 'protocol-eras.json');
 }
 
-function isRecord(v: unknown): v is Record<string, unknown> {
-  return typeof v === 'object' && v !== null && !Array.isArray(v);
-}
-
-/** One entry as read from disk, or undefined when it does not have the expected shape. */
-function readEntry(value: unknown): CachedEraVerdict | undefined {
-  if (!isRecord(value) || typeof value.at !== 'number' || !Number.isFinite(value.at)) return undefined;
-  if (value.era === 'legacy') return { era: 'legacy', at: value.at };
-  if (value.era === 'modern' && isRecord(value.discover)) return { era: 'modern', at: value.at, discover: value.discover };
-  return undefined;
-}
-
-/** Reads the whole file; anything missing, damaged, too large or of another version reads as empty. */
-async function readAll(file: string): Promise<Record<string, CachedEraVerdict>> {
-  let text: string;
-  try {
-    const stat = await fs.stat(file);
-    if (stat.size > eraCacheLimits.maxFileBytes) return {};
-    text = await fs.readFile(file, 'utf8');
-  } catch {
-    return {};
-  }
-  let json: unknown;
-  try {
-    json = JSON.parse(text);
-  } catch {
-    return {};
-  }
-  if (!isRecord(json) || json.version !== FILE_VERSION || !isRecord(json.servers)) return {};
-  const out: Record<string, CachedEraVerdict> = {};
-  for (const [key, value] of Object.entries(json.servers)) {
-    const entry = readEntry(value);
-    if (entry !== undefined) out[key] = entry;
-  }
-  return out;
-}
-
 /** Keeps the newest `maxEntries` verdicts. */
-function trim(entries: Record<string, CachedEraVerdict>): Record<string, CachedEraVerdict> {
-  const list = Object.entries(entries);
-  if (list.length <= eraCacheLimits.maxEntries) return entries;
-  list.sort((a, b) => b[1].at - a[1].at);
-  return Object.fromEntries(list.slice(0, eraCacheLimits.maxEntries));
+function trim(entries: Record<string, CachedEraVerdict>): void {
+  const list = Object.entries(entries).sort((a, b) => b[1].at - a[1].at);
+  for (const [key] of list.slice(eraCacheLimits.maxEntries)) delete entries[key];
 }
 
-/**
- * Opens the era cache of a data directory. Writes are atomic and serialized within the process; two processes
- * writing at once can lose one update, which costs one extra probe on a later connection and nothing else.
- */
+/** Opens the era cache of a data directory. */
 export function createEraCache(dataDir: string): EraCache {
-  const file = eraCacheFile(dataDir);
-  let queue: Promise<void> = Promise.resolve();
+  const file = new EntriesFile(eraCacheFile(dataDir), join(refreshLockDir(dataDir), 'protocol-eras.lock'), FILE_VERSION, verdictSchema);
+  const read = (): Record<string, CachedEraVerdict> => {
+    try {
+      return file.read();
+    } catch {
+      return {};
+    }
+  };
   return {
-    async get(serverKey) {
-      return (await readAll(file))[serverKey];
+    get: async (serverKey) => read()[serverKey],
+    async put(serverKey, verdict) {
+      const kept = verdict?.era === 'modern' && JSON.stringify(verdict.discover).length > eraCacheLimits.maxDiscoverBytes ? undefined : verdict;
+      await file
+        .change((entries) => {
+          if (kept === undefined) delete entries[serverKey];
+          else entries[serverKey] = kept;
+          trim(entries);
+        })
+        .catch(() => undefined);
     },
-    put(serverKey, verdict) {
-      const run = queue.then(async () => {
-        if (verdict?.era === 'modern' && JSON.stringify(verdict.discover).length > eraCacheLimits.maxDiscoverBytes) verdict = undefined;
-        const entries = await readAll(file);
-        if (verdict === undefined) {
-          if (!(serverKey in entries)) return;
-          delete entries[serverKey];
-        } else {
-          entries[serverKey] = verdict;
-        }
-        await fs.mkdir(dataDir, { recursive: true, mode: 0o700 });
-        await writeFileAtomic(file, `${JSON.stringify({ version: FILE_VERSION, servers: trim(entries) }, null, 2)}\n`);
-      });
-      queue = run.catch(() => undefined);
-      return queue;
-    },
-    all: () => readAll(file),
+    all: async () => read(),
   };
 }

@@ -1,7 +1,7 @@
 /**
- * The protocol-era cache on disk: verdicts survive a restart, damaged or oversized files read as empty, a hostile
- * server's discovery result cannot grow the file without bound, and nothing but the era, a timestamp and the
- * server's own discovery result is written.
+ * The protocol-era cache on disk: verdicts survive a restart, damaged files read as empty, a hostile server's
+ * discovery result cannot grow the file without bound, and nothing but the era, a timestamp and the server's own
+ * discovery result is written.
  */
 import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -35,17 +35,15 @@ describe('era cache', () => {
     expect(statSync(eraCacheFile(dir)).mode & 0o077).toBe(0);
   });
 
-  it('reads a damaged, foreign or oversized file as empty, and a later write replaces it', async () => {
+  it('reads a damaged or foreign file as empty, and a later write replaces it', async () => {
     const dir = tempDir();
     const cache = createEraCache(dir);
-    for (const text of ['{ nope', '[]', '{"version": 2, "servers": {}}', '{"version": 1, "servers": {"x": {"era": "future", "at": 1}}}']) {
+    for (const text of ['{ nope', '[]', '{"v": 2, "servers": {}}', '{"v": 1, "servers": {"x": {"era": "future", "at": 1}}}']) {
       writeFileSync(eraCacheFile(dir), text);
       expect(await cache.all()).toEqual({});
     }
-    writeFileSync(eraCacheFile(dir), ' '.repeat(eraCacheLimits.maxFileBytes + 1));
-    expect(await cache.get('x')).toBeUndefined();
     await cache.put('x', { era: 'legacy', at: 5 });
-    expect(JSON.parse(readFileSync(eraCacheFile(dir), 'utf8'))).toEqual({ version: 1, servers: { x: { era: 'legacy', at: 5 } } });
+    expect(JSON.parse(readFileSync(eraCacheFile(dir), 'utf8'))).toEqual({ v: 1, servers: { x: { era: 'legacy', at: 5 } } });
   });
 
   it('does not store a discovery result over the size limit, and keeps only the newest entries', async () => {
@@ -55,11 +53,20 @@ describe('era cache', () => {
     await cache.put('big', { era: 'legacy', at: 1 });
     await cache.put('big', { era: 'modern', at: 2, discover: huge });
     expect(await cache.get('big')).toBeUndefined();
-    await Promise.all(Array.from({ length: eraCacheLimits.maxEntries + 5 }, (_, i) => cache.put(`s${i}`, { era: 'legacy', at: i })));
+    for (let i = 0; i < eraCacheLimits.maxEntries + 5; i++) await cache.put(`s${i}`, { era: 'legacy', at: i });
     const all = await cache.all();
     expect(Object.keys(all)).toHaveLength(eraCacheLimits.maxEntries);
     expect(all.s0).toBeUndefined();
     expect(all[`s${eraCacheLimits.maxEntries + 4}`]).toEqual({ era: 'legacy', at: eraCacheLimits.maxEntries + 4 });
+  });
+
+  it('two writers at once (the app and the CLI) lose neither verdict', async () => {
+    const dir = tempDir();
+    await Promise.all([
+      createEraCache(dir).put('app', { era: 'legacy', at: 1 }),
+      createEraCache(dir).put('cli', { era: 'modern', at: 2, discover }),
+    ]);
+    expect(Object.keys(await createEraCache(dir).all()).sort()).toEqual(['app', 'cli']);
   });
 
   it('a folder it cannot write to costs nothing but the cache', async () => {
