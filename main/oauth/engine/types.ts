@@ -4,7 +4,7 @@
  * caller shares one definition.
  */
 import type * as oauth from 'oauth4webapi';
-import type { AuthSettingsView, FlowTraceView, IpcError, LoginPlanView, RemovalReportView, ServerStatus, TokenSetView } from '../../../preload/contract.ts';
+import type { AuthSettingsView, DeviceCodeView, FlowTraceView, IpcError, LoginPlanView, RemovalReportView, ServerStatus, TokenSetView } from '../../../preload/contract.ts';
 import type { FetchFn } from '../http.ts';
 import type { CredentialStore, RefreshLock } from '../store.ts';
 import type { ChallengeInfo } from '../www-authenticate.ts';
@@ -36,17 +36,7 @@ export type LoginState =
    * RFC 8628: the user enters `userCode` at `verificationUri` on any device. The user code is shown, so it is not a
    * secret like a token; the device code is, and never appears in a state.
    */
-  | {
-      readonly state: 'awaiting-device';
-      readonly issuer: string;
-      readonly userCode: string;
-      readonly verificationUri: string;
-      readonly verificationUriComplete?: string;
-      /** Epoch ms when the codes expire. */
-      readonly expiresAt: number;
-      /** Seconds between polls (grows by 5 on every `slow_down`). */
-      readonly interval: number;
-    }
+  | ({ readonly state: 'awaiting-device' } & DeviceCodeView)
   | { readonly state: 'exchanging-code'; readonly issuer: string }
   | { readonly state: 'requesting-token'; readonly issuer: string; readonly grant: string }
   | { readonly state: 'signed-in'; readonly tokenSet: TokenSetView }
