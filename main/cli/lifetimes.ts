@@ -6,7 +6,7 @@
  */
 import type { LifetimeView } from '../../preload/contract.ts';
 import { lifetimeState, type ExpiryWarningSpans, type LifetimeState } from '../oauth/index.ts';
-import { relativeTime } from './format.ts';
+import { isoTime, relativeTime } from './format.ts';
 
 /** A lifetime with where it stands now. */
 export type LifetimeNote = LifetimeView & { readonly state: LifetimeState };
@@ -25,6 +25,10 @@ const SUBJECTS: Readonly<Record<LifetimeView['subject'], readonly [string, strin
 /** "; sign-in ends in 5h 2m (!)": the notes as one clause for a status line (empty without notes). */
 export function describeLifetimes(notes: readonly LifetimeNote[], now: number): string {
   const parts = notes.map((n) => {
+    if (n.subject === 'grant' && n.source === 'access-token' && n.state !== 'expired') {
+      // No refresh token came with the sign-in (issue 10): say what that means for the user.
+      return `no refresh token: you will have to sign in again when this token expires at ${isoTime(n.expiresAt)} (${relativeTime(n.expiresAt, now)})${n.state === 'warning' ? ' (!)' : ''}`;
+    }
     const [soon, over] = SUBJECTS[n.subject];
     return `${n.state === 'expired' ? over : soon} ${relativeTime(n.expiresAt, now)}${n.state === 'warning' ? ' (!)' : ''}`;
   });
