@@ -136,8 +136,22 @@ const unreachableCodes = new Set([
   'EACCES',
 ]);
 
-/** The network-level code of a fetch failure (`TypeError: fetch failed` with a cause chain), if any. */
+/** True when undici refused an answer because its headers exceed its limit (a 100 KB `WWW-Authenticate`, say). */
+export function headersTooLarge(err: unknown): boolean {
+  let cur: unknown = err;
+  for (let depth = 0; depth < 6 && cur !== undefined && cur !== null; depth++) {
+    if (codeOf(cur) === 'UND_ERR_HEADERS_OVERFLOW') return true;
+    cur = typeof cur === 'object' && 'cause' in cur ? (cur as { cause: unknown }).cause : undefined;
+  }
+  return false;
+}
+
+/**
+ * The network-level code of a fetch failure (`TypeError: fetch failed` with a cause chain), if any. An answer refused
+ * for oversized headers is not a network failure: the server answered, badly, and reconnecting would not help.
+ */
 export function networkCodeOf(err: unknown): string | undefined {
+  if (headersTooLarge(err)) return undefined;
   let cur: unknown = err;
   for (let depth = 0; depth < 5 && cur !== undefined && cur !== null; depth++) {
     const code = codeOf(cur);
@@ -307,6 +321,9 @@ export function toMcpError(err: unknown, ctx: ErrorContext = {}): McpConnectionE
       return new McpConnectionError('server_unreachable', `${host} is failing (HTTP ${status}). Try again later.`, { status, cause: err });
     }
     return new McpConnectionError('protocol_error', `${host} broke the MCP transport rules. Check the server, then reconnect.`, { cause: err });
+  }
+  if (headersTooLarge(err)) {
+    return new McpConnectionError('message_too_large', `${host} answered with HTTP headers larger than Keyport accepts (16 KB). Nothing of the answer was used; report it to the server's maintainer.`, { cause: err });
   }
   if (networkCodeOf(err) !== undefined) {
     return new McpConnectionError('server_unreachable', `Nothing answers at ${host}. Check that the server is running and the address is right; Keyport will keep retrying.`, {
