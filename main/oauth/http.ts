@@ -16,6 +16,31 @@ export const DEFAULT_REQUEST_TIMEOUT_MS = 30_000;
 /** Largest metadata document accepted (RFC 8414 / RFC 9728 documents are a few kilobytes). */
 export const METADATA_SIZE_LIMIT = 256 * 1024;
 
+/** Largest answer of any OAuth endpoint (token, registration, revocation, introspection, device…): 1 MB. */
+export const OAUTH_RESPONSE_LIMIT = 1024 * 1024;
+
+/**
+ * Caps what an OAuth endpoint's answer may hold, whoever reads it (oauth4webapi, the trace, a metadata reader): a
+ * body over {@link OAUTH_RESPONSE_LIMIT} errors once the limit is reached, before it can fill memory.
+ */
+function boundBody(response: Response, url: string): Response {
+  if (!response.body || response.status === 204 || response.status === 205 || response.status === 304) return response;
+  const declared = Number(response.headers.get('content-length') ?? Number.NaN);
+  const tooLarge = (): OAuthError => new OAuthError('invalid_response', `${safeOrigin(url)} sent an answer larger than Keyport accepts (1 MB). Nothing of it was used; contact the server's operator.`, { url });
+  if (Number.isFinite(declared) && declared <= OAUTH_RESPONSE_LIMIT) return response;
+  let seen = 0;
+  const body = response.body.pipeThrough(
+    new TransformStream<Uint8Array, Uint8Array>({
+      transform(chunk, controller) {
+        seen += chunk.byteLength;
+        if (seen > OAUTH_RESPONSE_LIMIT) controller.error(tooLarge());
+        else controller.enqueue(chunk);
+      },
+    }),
+  );
+  return new Response(body, { status: response.status, statusText: response.statusText, headers: response.headers });
+}
+
 /**
  * Wraps `base` with a timeout and, when `sink` is given and publishing, trace recording (redaction happens in the
  * recorder).
@@ -31,7 +56,7 @@ export function tracedFetch(base: FetchFn, timeoutMs: number, sink?: ExchangeSin
     const reqHeaders = recorder ? new Headers(init.headers ?? (input instanceof Request ? input.headers : undefined)) : undefined;
     const requestBody = recorder ? bodyText(init.body) : undefined;
     try {
-      const response = await base(input, { ...init, signal });
+      const response = boundBody(await base(input, { ...init, signal }), url);
       if (recorder) {
         const exchange = {
           method,

@@ -93,4 +93,14 @@ describe('token responses checked when received', () => {
     const [record] = await s.store.listTokenSets();
     expect(record!.expiresAt! - record!.obtainedAt).toBe(3_599_000);
   });
+
+  it('a 50 MB token response is refused at 1 MB, not read into memory', async () => {
+    const s = await setup({ hugeTokenResponseMb: 50 });
+    const before = process.memoryUsage().rss;
+    const failure = (await s.engine.login(s.target).catch((e: unknown) => e)) as Error & { code: string };
+    expect(failure.code).toBe('invalid_response');
+    expect(failure.message).toMatch(/larger than Keyport accepts \(1 MB\)/);
+    expect(process.memoryUsage().rss - before).toBeLessThan(40 * 1024 * 1024);
+    expect(await s.store.listTokenSets()).toEqual([]);
+  });
 });

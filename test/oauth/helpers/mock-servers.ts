@@ -59,6 +59,8 @@ export interface MockOptions {
   rejectAllTokens?: string;
   /** The MCP endpoint takes Bearer only: any `DPoP` scheme gets a Bearer-only 401 (like SDK 1.x requireBearerAuth). */
   refuseDPoPScheme?: boolean;
+  /** The token endpoint streams this many MB of JSON instead of tokens (a hostile or broken endpoint). */
+  hugeTokenResponseMb?: number;
   /** Members that replace those of the AS metadata (e.g. an unsafe `token_endpoint`). */
   asMetadataOverride?: Record<string, unknown>;
   /** Members that replace those of the registration response (e.g. other `redirect_uris`, a hostile `client_id`). */
@@ -188,6 +190,21 @@ export async function startMockServers(options: MockOptions = {}): Promise<MockS
         return res.end();
       }
       case '/token': {
+        if (options.hugeTokenResponseMb) {
+          res.writeHead(200, { 'content-type': 'application/json' });
+          res.write('{"access_token":"');
+          const chunk = 'a'.repeat(1024 * 1024);
+          let left = options.hugeTokenResponseMb;
+          const more = (): void => {
+            while (left > 0 && !res.destroyed) {
+              left--;
+              if (!res.write(chunk)) return void res.once('drain', more);
+            }
+            res.end('","token_type":"Bearer"}');
+          };
+          res.on('error', () => undefined);
+          return more();
+        }
         const grant = form.get('grant_type');
         const basic = req.headers.authorization?.startsWith('Basic ') ? decodeURIComponent(Buffer.from(req.headers.authorization.slice(6), 'base64').toString().split(':')[0]!) : undefined;
         const tokenClient = form.get('client_id') ?? basic;
