@@ -15,7 +15,7 @@ import { ConfigError, isConfigError } from './errors.ts';
 import { buildServer, findServer, normalizeUrl } from './servers.ts';
 import type { NewServer } from './servers.ts';
 import type { ConfigStore } from './store.ts';
-import type { ServerConfig } from './schema.ts';
+import { printableName, type ServerConfig } from './schema.ts';
 
 /** The config formats Keyport understands. */
 export type ImportFormat = 'claude-desktop' | 'claude-code' | 'claude-code-user' | 'vscode' | 'vscode-settings' | 'cursor';
@@ -117,7 +117,7 @@ export function detectFormat(file: string, json: unknown): ImportFormat | undefi
 function candidatesOf(format: ImportFormat, json: Record<string, unknown>): Candidate[] {
   const entries = (servers: unknown, project?: string): Candidate[] =>
     isRecord(servers)
-      ? Object.entries(servers).map(([name, entry]) => ({ name, entry, ...(project !== undefined && { project }) }))
+      ? Object.entries(servers).map(([name, entry]) => ({ name: printableName(name) || 'imported server', entry, ...(project !== undefined && { project }) }))
       : [];
   switch (format) {
     case 'vscode':

@@ -80,11 +80,24 @@ export const stdioSchema = z
 /** A stdio server's launch settings. */
 export type StdioSettings = z.infer<typeof stdioSchema>;
 
+/**
+ * Characters a server name may not hold: control characters (C0, C1), line and paragraph separators, zero-width and
+ * bidi formatting. A name is printed in terminals and one-line messages, where such a character could fake a line,
+ * move the cursor or reverse text.
+ */
+// eslint-disable-next-line no-control-regex
+export const UNPRINTABLE_NAME_CHARACTERS = /[\u0000-\u001f\u007f-\u009f\u200b-\u200f\u2028-\u202e\u2060-\u2069\ufeff]/;
+
+/** A name from elsewhere (an imported file) made printable: each unprintable run becomes one space. */
+export function printableName(name: string): string {
+  return name.replace(new RegExp(UNPRINTABLE_NAME_CHARACTERS.source + '+', 'g'), ' ').replace(/\s+/g, ' ').trim();
+}
+
 /** One configured server. */
 export const serverConfigSchema = z
   .object({
     id: z.string().regex(/^[a-z0-9][a-z0-9._-]{0,99}$/, 'lower-case letters, digits, ".", "_" and "-"'),
-    name: z.string().trim().min(1).max(120),
+    name: z.string().trim().min(1).max(120).refine((n) => !UNPRINTABLE_NAME_CHARACTERS.test(n), 'may not contain control characters, line breaks or invisible formatting characters'),
     transport: z.enum(['streamable-http', 'sse', 'stdio']),
     url: serverUrlSchema.optional(),
     stdio: stdioSchema.optional(),

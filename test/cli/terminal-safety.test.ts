@@ -163,17 +163,15 @@ describe('a terminal no server can write to', () => {
     expect(imported.code, imported.stderr).toBe(0);
     expectInert(imported);
 
+    // Imported names are made printable when they are stored (each unprintable run becomes a space).
     const json = await keyport(['--json', 'servers', 'list']);
     expectInert(json);
     const parsed = JSON.parse(json.stdout) as { servers: { name: string }[] };
-    for (const name of names) expect(parsed.servers.map((s) => s.name)).toContain(name);
+    for (const name of ['bank 2J', 'fake keyport: Signed in to your-bank (issuer https://bank.example)', 'rtl exe.txt hidden']) expect(parsed.servers.map((s) => s.name)).toContain(name);
     const configured = parsed.servers.length;
 
     const list = await keyport(['servers', 'list']);
     expectInert(list);
-    expect(list.stdout).toContain('bank\\u009b2J');
-    expect(list.stdout).toContain('fake\\nkeyport: Signed in to your-bank');
-    expect(list.stdout).toContain('rtl\\u202eexe.txt\\u202c');
     // A header and one line per server: the name's newline did not start a line.
     expect(list.stdout.trimEnd().split('\n')).toHaveLength(1 + configured);
     expect(list.stdout).not.toMatch(/^keyport: Signed in/m);
@@ -188,10 +186,11 @@ describe('the output boundary covers every command', () => {
     // `servers add --name` is a command like any other: what it echoes goes through the same boundary.
     const dir = mkdtempSync(join(tmpdir(), 'keyport-terminal-'));
     try {
+      // A name typed with control characters is refused (and the refusal itself prints nothing raw).
       const run = await runCli(['--data-dir', dir, 'servers', 'add', 'http://127.0.0.1:9/mcp', '--name', `x${seq.clipboard}${seq.c1Clear}`]);
-      expect(run.code, run.stderr).toBe(0);
-      expect(run.stdout).not.toMatch(RAW_CONTROL);
-      expect(run.stdout).toContain('x\\x1b]52;c;');
+      expect(run.code).toBe(1);
+      expect(run.stderr).not.toMatch(RAW_CONTROL);
+      expect(run.stderr).toMatch(/may not contain control characters/);
       const bad = await runCli(['--data-dir', dir, 'status', `nope${seq.clear}`]);
       expect(bad.code).toBe(1);
       expect(bad.stderr).not.toMatch(RAW_CONTROL);
