@@ -59,13 +59,25 @@ export async function registerClient(
   }
   assertSafeEndpoint(as.registration_endpoint, 'registration endpoint');
   const method = chooseRegistrationAuthMethod(as);
-  try {
-    const response = await oauth.dynamicClientRegistrationRequest(as, clientMetadata(redirectUri, method, as.device_authorization_endpoint ? [DEVICE_CODE_GRANT] : []) as Partial<oauth.Client>, {
+  const register = async (extraGrants: readonly string[]): Promise<Record<string, unknown>> => {
+    const response = await oauth.dynamicClientRegistrationRequest(as, clientMetadata(redirectUri, method, extraGrants) as Partial<oauth.Client>, {
       [oauth.customFetch]: fetchFn,
       [oauth.allowInsecureRequests]: insecureOptionFor(as.registration_endpoint),
       ...(signal ? { signal } : {}),
     });
-    const client = (await oauth.processDynamicClientRegistrationResponse(await tolerateMissingSecretExpiry(response))) as Record<string, unknown>;
+    return (await oauth.processDynamicClientRegistrationResponse(await tolerateMissingSecretExpiry(response))) as Record<string, unknown>;
+  };
+  // The device code grant is asked for where the AS offers device sign-in; an AS that then refuses to register it
+  // (invalid_client_metadata) still gets a client for browser sign-in, registered without it.
+  const deviceGrant = as.device_authorization_endpoint && (!Array.isArray(as.grant_types_supported) || as.grant_types_supported.includes(DEVICE_CODE_GRANT)) ? [DEVICE_CODE_GRANT] : [];
+  try {
+    let client: Record<string, unknown>;
+    try {
+      client = await register(deviceGrant);
+    } catch (err) {
+      if (deviceGrant.length === 0 || !(err instanceof oauth.ResponseBodyError) || err.status >= 500) throw err;
+      client = await register([]);
+    }
     // Judged before anything is stored or the browser opens (RFC 7591 §3.2.1, RFC 6749 Appendix A.1).
     checkClientId(client.client_id);
     checkRegisteredRedirectUris(client.redirect_uris, [redirectUri]);

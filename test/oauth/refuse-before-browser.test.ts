@@ -103,4 +103,15 @@ describe('token responses checked when received', () => {
     expect(process.memoryUsage().rss - before).toBeLessThan(40 * 1024 * 1024);
     expect(await s.store.listTokenSets()).toEqual([]);
   });
+
+  it('an AS that offers device sign-in but refuses to register the device grant still gets a client for browser sign-in', async () => {
+    const s = await setup({ registrationRefusesGrant: 'urn:ietf:params:oauth:grant-type:device_code' });
+    s.mock.options.asMetadataOverride = {
+      device_authorization_endpoint: `${s.mock.url}/device`,
+      grant_types_supported: ['authorization_code', 'refresh_token', 'urn:ietf:params:oauth:grant-type:device_code'],
+    };
+    await s.engine.login(s.target);
+    expect(s.mock.count('/register')).toBe(2);
+    expect(await s.store.listTokenSets()).toHaveLength(1);
+  });
 });

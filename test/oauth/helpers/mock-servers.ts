@@ -59,6 +59,8 @@ export interface MockOptions {
   rejectAllTokens?: string;
   /** The MCP endpoint takes Bearer only: any `DPoP` scheme gets a Bearer-only 401 (like SDK 1.x requireBearerAuth). */
   refuseDPoPScheme?: boolean;
+  /** Registration answers 400 invalid_client_metadata when the requested grant_types include this grant. */
+  registrationRefusesGrant?: string;
   /** The token endpoint streams this many MB of JSON instead of tokens (a hostile or broken endpoint). */
   hugeTokenResponseMb?: number;
   /** Members that replace those of the AS metadata (e.g. an unsafe `token_endpoint`). */
@@ -165,6 +167,9 @@ export async function startMockServers(options: MockOptions = {}): Promise<MockS
         });
       case '/register': {
         const meta = JSON.parse(body) as Record<string, unknown>;
+        if (options.registrationRefusesGrant && (meta.grant_types as string[] | undefined)?.includes(options.registrationRefusesGrant)) {
+          return json(res, 400, { error: 'invalid_client_metadata', error_description: 'grant_types not allowed' });
+        }
         const clientId = `client-${clients.size + 1}`;
         const method = options.registrationAuthMethod ?? (meta.token_endpoint_auth_method as string) ?? 'none';
         const reg = { ...meta, client_id: clientId, token_endpoint_auth_method: method, ...(method === 'none' ? {} : { client_secret: `secret-${b64url(randomBytes(12))}`, client_secret_expires_at: 0 }), registration_access_token: `rat-${b64url(randomBytes(12))}`, registration_client_uri: `${base}/register/${clientId}`, ...options.registrationOverride };
