@@ -22,6 +22,9 @@ export interface ConfigChange<T> {
   readonly result: T;
 }
 
+/** Largest server list read (a few kilobytes per server). */
+const MAX_CONFIG_BYTES = 16 * 1024 * 1024;
+
 /** The server list of one data directory. */
 export class ConfigStore {
   readonly dataDir: string;
@@ -84,8 +87,13 @@ export class ConfigStore {
   async #read(): Promise<ConfigFile> {
     let text: string;
     try {
+      const { size } = await fs.stat(this.file);
+      if (size > MAX_CONFIG_BYTES) {
+        throw new ConfigError('config_damaged', `The server list ${this.file} is ${Math.round(size / (1024 * 1024))} MB, far more than any server list; Keyport did not read it. Move it away to start with an empty list.`);
+      }
       text = await fs.readFile(this.file, 'utf8');
     } catch (err) {
+      if (err instanceof ConfigError) throw err;
       if ((err as NodeJS.ErrnoException).code === 'ENOENT') return { version: CONFIG_VERSION, servers: [] };
       throw this.#io(err);
     }

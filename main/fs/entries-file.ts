@@ -5,11 +5,14 @@
  * missing, damaged or other-version file reads as empty. Changes are locked read-modify-writes with an atomic
  * replace, and nothing is written when an edit changes nothing.
  */
-import { mkdirSync, readFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, statSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { z } from 'zod';
 import { writeFileAtomic } from './atomic-write.ts';
 import { withFileLock } from './file-lock.ts';
+
+/** Largest entries file read (a few hundred bytes per server; thousands of servers fit easily). */
+export const MAX_ENTRIES_FILE_BYTES = 4 * 1024 * 1024;
 
 /** The entries of one file, by name. */
 export type Entries<T> = Record<string, T>;
@@ -32,6 +35,8 @@ export class EntriesFile<T> {
   read(): Entries<T> {
     let text: string;
     try {
+      // A file grown past any real size (by a hostile or broken local process) reads as empty, unread.
+      if (statSync(this.file).size > MAX_ENTRIES_FILE_BYTES) return {};
       text = readFileSync(this.file, 'utf8');
     } catch {
       return {};

@@ -212,3 +212,15 @@ describe('editing a server', () => {
     expect(readFileSync(config.file, 'utf8')).not.toMatch(/old-secret|new-secret/);
   });
 });
+
+describe('files grown by a hostile local process', () => {
+  it('a 20 MB server list is refused unread with what to do, and a 5 MB account or index file reads as empty', async () => {
+    const dir = tempDir();
+    writeFileSync(join(dir, 'servers.json'), ' '.repeat(20 * 1024 * 1024));
+    await expect(new ConfigStore(dir).load()).rejects.toMatchObject({ code: 'config_damaged', message: expect.stringMatching(/Move it away/) });
+    const { EntriesFile } = await import('../../main/fs/entries-file.ts');
+    const { z } = await import('zod');
+    writeFileSync(join(dir, 'big.json'), `{"v":1,"servers":{"a":"${'x'.repeat(5 * 1024 * 1024)}"}}`);
+    expect(new EntriesFile(join(dir, 'big.json'), join(dir, 'big.lock'), 1, z.string()).read()).toEqual({});
+  });
+});
