@@ -31,18 +31,32 @@ export class EntriesFile<T> {
     this.#schema = z.object({ v: z.literal(version), servers: z.record(z.string(), entry) }) as unknown as z.ZodType<{ v: number; servers: Record<string, T> }>;
   }
 
-  /** Every entry; empty when the file is missing, damaged or of another version. */
-  read(): Entries<T> {
-    let text: string;
+  #cached: { readonly key: string; readonly entries: Readonly<Entries<T>> } | undefined;
+
+  /**
+   * Every entry; empty when the file is missing, damaged or of another version. A start asks once per server, so the
+   * parsed entries are kept while the file is unchanged (same size, mtime, ctime and inode; another process's atomic
+   * replace changes them). Read-only: {@link change} edits a fresh copy.
+   */
+  read(): Readonly<Entries<T>> {
+    let key: string;
     try {
+      const st = statSync(this.file);
       // A file grown past any real size (by a hostile or broken local process) reads as empty, unread.
-      if (statSync(this.file).size > MAX_ENTRIES_FILE_BYTES) return {};
-      text = readFileSync(this.file, 'utf8');
+      if (st.size > MAX_ENTRIES_FILE_BYTES) return {};
+      key = `${st.size}:${st.mtimeMs}:${st.ctimeMs}:${st.ino}`;
     } catch {
       return {};
     }
+    if (this.#cached?.key === key) return this.#cached.entries;
+    const entries = this.#parse();
+    this.#cached = { key, entries };
+    return entries;
+  }
+
+  #parse(): Entries<T> {
     try {
-      const parsed = this.#schema.safeParse(JSON.parse(text));
+      const parsed = this.#schema.safeParse(JSON.parse(readFileSync(this.file, 'utf8')));
       return parsed.success ? parsed.data.servers : {};
     } catch {
       return {};
@@ -53,11 +67,13 @@ export class EntriesFile<T> {
   async change(edit: (entries: Entries<T>) => void): Promise<void> {
     mkdirSync(dirname(this.#lockFile), { recursive: true, mode: 0o700 });
     await withFileLock(this.#lockFile, async () => {
-      const entries = this.read();
+      const size = statSync(this.file, { throwIfNoEntry: false })?.size;
+      const entries = size === undefined || size > MAX_ENTRIES_FILE_BYTES ? {} : this.#parse();
       const before = JSON.stringify(entries);
       edit(entries);
       if (JSON.stringify(entries) === before) return;
       mkdirSync(dirname(this.file), { recursive: true, mode: 0o700 });
+      this.#cached = undefined;
       await writeFileAtomic(this.file, `${JSON.stringify({ v: this.#version, servers: entries }, null, 2)}\n`);
     });
   }
