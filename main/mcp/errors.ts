@@ -235,7 +235,7 @@ function limitErrorOf(data: unknown): McpConnectionError | undefined {
 }
 
 /** The `host:port` of a URL, safe to show (no path, no query). */
-function where(url: string | undefined): string {
+export function hostOf(url: string | URL | undefined): string {
   if (url === undefined) return 'the server';
   try {
     return new URL(url).host;
@@ -261,7 +261,7 @@ export function toMcpError(err: unknown, ctx: ErrorContext = {}): McpConnectionE
   if (err instanceof McpConnectionError) return err;
   const local = localFailureOf(err);
   if (local) return new McpConnectionError('local_failure', local.message, { cause: local });
-  const host = where(ctx.url);
+  const host = hostOf(ctx.url);
   const what = ctx.what ?? 'The request';
   const code = codeOf(err);
   if (code !== undefined && signInChallengeCodes.includes(code)) {

@@ -10,7 +10,7 @@ import type { ClientHooks } from './client.ts';
 import type { ConnectionOptions, McpServerConfig, ReconnectPolicy } from './config.ts';
 import { defaultReconnectPolicy } from './config.ts';
 import { createEraMemory, isWrongEra } from './era.ts';
-import { McpConnectionError, isLostError, isNotDelivered, isSessionLost, isTransient, networkCodeOf, toMcpError } from './errors.ts';
+import { McpConnectionError, hostOf, isLostError, isNotDelivered, isSessionLost, isTransient, networkCodeOf, toMcpError } from './errors.ts';
 import type { ErrorContext } from './errors.ts';
 import { openHttpSession, openListenStream, openStdioSession } from './session.ts';
 import type { OpenContext, Session } from './session.ts';
@@ -68,14 +68,7 @@ export function createLifecycle(
   /** The auth session whose events drive the status, kept across attempts so a failed connect still hears "signed in". */
   let authFollow: { readonly session: AuthorizedSession; readonly unsubscribe: () => void } | undefined;
 
-  function where(): string {
-    if (config.transport === 'stdio') return `"${config.command}"`;
-    try {
-      return new URL(config.url).host;
-    } catch {
-      return 'the server';
-    }
-  }
+  const where = (): string => (config.transport === 'stdio' ? `"${config.command}"` : hostOf(config.url));
 
   function fail(err: unknown, ctx: ErrorContext): McpConnectionError {
     const e = toMcpError(err, { ...(url !== undefined ? { url } : {}), ...ctx });

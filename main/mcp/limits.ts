@@ -7,20 +7,12 @@
  */
 import { DEFAULT_MAX_MESSAGE_BYTES, JsonDepthScanner, MAX_JSON_DEPTH, MAX_LIST_ITEMS, jsonDepthExceeds } from '../limits.ts';
 import type { FetchLike } from './auth.ts';
-import { McpConnectionError, limitErrorData } from './errors.ts';
+import { McpConnectionError, hostOf, limitErrorData } from './errors.ts';
 
 /** The bounds (defaults from main/limits.ts). */
 export interface ResponseLimits {
   readonly maxMessageBytes?: number;
   readonly maxDepth?: number;
-}
-
-function hostOf(url: string | URL): string {
-  try {
-    return new URL(url).host;
-  } catch {
-    return 'the server';
-  }
 }
 
 function megabytes(bytes: number): string {

@@ -7,6 +7,7 @@
  */
 import type { AuthorizationServer } from 'oauth4webapi';
 import type { CallbackHostSetting } from '../../preload/contract.ts';
+import { printableText } from './errors.ts';
 import type { TokenSetRecord } from './store.ts';
 import { isAllowedEndpoint } from './url-safety.ts';
 
@@ -43,7 +44,7 @@ export const CALLBACK_HOSTS: readonly CallbackHostSetting[] = ['127.0.0.1', 'loc
 
 /** Why `name` cannot be an extra authorization-request parameter, or undefined when it can (RFC 6749 Appendix A). */
 export function authorizationParamNameProblem(name: string): string | undefined {
-  if (!/^[A-Za-z0-9._-]{1,64}$/.test(name)) return `"${printable(name)}" is not a parameter name (letters, digits, ".", "_" and "-").`;
+  if (!/^[A-Za-z0-9._-]{1,64}$/.test(name)) return `"${printableText(name, 80)}" is not a parameter name (letters, digits, ".", "_" and "-").`;
   const lower = name.toLowerCase();
   if (RESERVED_AUTHORIZATION_PARAMETERS.includes(lower)) {
     if (lower === 'scope') return 'scope has its own setting (Scopes to request).';
@@ -83,7 +84,7 @@ export function parseAuthorizationParams(lines: readonly string[]): { readonly p
     const line = raw.trim();
     if (line === '') continue;
     const eq = line.indexOf('=');
-    if (eq <= 0) return { problem: `"${printable(line)}" is not name=value.` };
+    if (eq <= 0) return { problem: `"${printableText(line, 80)}" is not name=value.` };
     const name = line.slice(0, eq).trim();
     const value = line.slice(eq + 1).trim();
     const problem = authorizationParamNameProblem(name) ?? authorizationParamValueProblem(name, value);
@@ -107,7 +108,7 @@ export function endpointProblem(value: string): string | undefined {
   try {
     url = new URL(value);
   } catch {
-    return `"${printable(value)}" is not a URL.`;
+    return `"${printableText(value, 80)}" is not a URL.`;
   }
   if (url.username !== '' || url.password !== '') return 'leave the user name and password out of the URL.';
   if (url.hash !== '') return 'an endpoint URL has no #fragment.';
@@ -121,7 +122,7 @@ export function resourceValueProblem(value: string): string | undefined {
   try {
     url = new URL(value);
   } catch {
-    return `"${printable(value)}" is not an absolute URI (e.g. api://my-app or https://api.example.com).`;
+    return `"${printableText(value, 80)}" is not an absolute URI (e.g. api://my-app or https://api.example.com).`;
   }
   if (url.hash !== '') return 'a resource value has no #fragment (RFC 8707).';
   return undefined;
@@ -163,12 +164,6 @@ export function manualAuthorizationServer(settings: CompatSettings, namedIssuer:
     authorization_endpoint: authorizationEndpoint,
     ...(settings.tokenEndpoint !== undefined ? { token_endpoint: settings.tokenEndpoint } : {}),
   };
-}
-
-/** Control characters made visible, for echoing what the user typed in an error message. */
-function printable(text: string): string {
-  // eslint-disable-next-line no-control-regex
-  return text.slice(0, 80).replace(/[\u0000-\u001f\u007f]/g, '?');
 }
 
 /** What a login sent besides the defaults, recorded with the token set so refreshes send the same. */

@@ -4,7 +4,7 @@
  * the 2025-03-26 fallback for servers that predate RFC 9728.
  */
 import type { AuthorizationServer } from 'oauth4webapi';
-import { OAuthError } from './errors.ts';
+import { OAuthError, printableText } from './errors.ts';
 import { getJsonDocument, type FetchFn, type JsonDocument } from './http.ts';
 import { assertSafeEndpoint } from './url-safety.ts';
 
@@ -165,7 +165,7 @@ export async function discoverAuthorizationServer(
     if (!sameIssuer(as.issuer, issuer) && !(acceptedIssuer !== undefined && as.issuer === acceptedIssuer)) {
       throw new OAuthError(
         'issuer_mismatch',
-        `The authorization server at ${safeOrigin(issuer)} identifies itself as a different issuer (${printableIssuer(as.issuer)}). Keyport stopped for your safety. If you trust that issuer, enter it exactly under Edit → Advanced → Accepted issuer (CLI: keyport servers edit <server> --accept-issuer <issuer>).`,
+        `The authorization server at ${safeOrigin(issuer)} identifies itself as a different issuer (${printableText(as.issuer)}). Keyport stopped for your safety. If you trust that issuer, enter it exactly under Edit → Advanced → Accepted issuer (CLI: keyport servers edit <server> --accept-issuer <issuer>).`,
         { url },
       );
     }
@@ -222,12 +222,6 @@ export function assertPkceS256(as: AuthorizationServer, options: { readonly assu
     'pkce_unsupported',
     `The authorization server ${as.issuer} does not advertise PKCE with S256, which MCP requires, so Keyport did not sign in. If you know it supports S256 (Entra ID and GitHub do), turn on Edit → Advanced → "Supports PKCE S256" (CLI: keyport servers edit <server> --assume-pkce-s256); otherwise contact the server's operator.`,
   );
-}
-
-/** An issuer from a document, shortened and without control characters, for an error message. */
-function printableIssuer(issuer: string): string {
-  // eslint-disable-next-line no-control-regex
-  return issuer.slice(0, 200).replace(/[\u0000-\u001f\u007f-\u009f]/g, '?');
 }
 
 function safeOrigin(url: string): string {

@@ -82,3 +82,14 @@ export class OAuthError extends Error {
 export function isOAuthError(err: unknown, code?: OAuthErrorCode): err is OAuthError {
   return err instanceof OAuthError && (code === undefined || err.code === code);
 }
+
+/**
+ * Text from outside Keyport (a server's error description, an issuer, a value the user typed) made safe to put in an
+ * error message: one line, control, line-separator and bidi characters replaced, at most `max` characters. Messages
+ * reach terminals and one-line notices; the text is always shown as text, never as markup.
+ */
+export function printableText(text: string, max = 200): string {
+  // eslint-disable-next-line no-control-regex
+  const clean = text.replace(/[\u0000-\u001f\u007f-\u009f\u2028\u2029\u202a-\u202e\u2066-\u2069]+/g, ' ').trim();
+  return clean.length > max ? `${clean.slice(0, max)}…` : clean;
+}

@@ -6,7 +6,7 @@
  */
 import * as oauth from 'oauth4webapi';
 import { splitScope, unionScopes } from '../authorize.ts';
-import { OAuthError, isOAuthError } from '../errors.ts';
+import { OAuthError, isOAuthError, printableText } from '../errors.ts';
 import type { FetchFn } from '../http.ts';
 import type { TokenSetRecord } from '../store.ts';
 import { pickHeaders, type FlowRecorder } from '../trace.ts';
@@ -61,15 +61,9 @@ function isBearerOnly(challenge: ChallengeInfo): boolean {
   return challenge.schemes.includes('bearer') && !challenge.schemes.includes('dpop');
 }
 
-/** The longest piece of a server's own error text carried into an error message. */
-const MAX_SERVER_TEXT = 200;
-
-/** Server-provided text made safe to show: one line, printable, length-capped (it is shown as text, never markup). */
+/** A server's own words for an error message (see `printableText`), or nothing. */
 function serverText(text: string | undefined): string | undefined {
-  if (!text) return undefined;
-  // eslint-disable-next-line no-control-regex
-  const clean = text.replace(/[\u0000-\u001f\u007f-\u009f\u2028\u2029\u202a-\u202e\u2066-\u2069]+/g, ' ').trim();
-  return clean.length > MAX_SERVER_TEXT ? `${clean.slice(0, MAX_SERVER_TEXT)}…` : clean;
+  return text ? printableText(text) : undefined;
 }
 
 /** The error of a second 401 for one request: the server refused a token it was just given, in its own words. */
